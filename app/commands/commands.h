@@ -1,0 +1,20 @@
+// The subcommands of `dpurun`. Each registers its options and returns an exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace dpurun::app {
+
+// Exit codes: 0 success, 1 a check failed, 2 bad usage, 3 bad model or data, 4 internal error.
+enum Exit { kOk = 0, kCheckFailed = 1, kUsage = 2, kInputError = 3, kInternalError = 4 };
+
+// A registered subcommand: its parser, and what runs when it was chosen.
+struct Command {
+  CLI::App* sub;
+  std::function<int()> run;
+};
+
+Command add_eval(CLI::App& app);
+
+}  // namespace dpurun::app

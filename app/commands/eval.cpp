@@ -1,0 +1,77 @@
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "commands/commands.h"
+#include "dpurun/eval.h"
+#include "paths.h"
+
+namespace dpurun::app {
+namespace {
+
+struct EvalArgs {
+  std::string model = kDefaultModel;
+  std::string manifest, variant, data, json, kernels = "fast";
+  int threads = 0, batch = 32;
+  std::size_t limit = 0;
+  bool quiet = false;
+};
+
+}  // namespace
+
+Command add_eval(CLI::App& app) {
+  auto args = std::make_shared<EvalArgs>();
+  CLI::App* cmd = app.add_subcommand("eval", "Run a model over a labelled data set: accuracy and speed");
+  cmd->add_option("-m,--model", args->model,
+                  "Manifest name (models/*.json), manifest file, or model file")
+      ->capture_default_str();
+  cmd->add_option("--manifest", args->manifest, "Manifest to take preprocessing from");
+  cmd->add_option("--variant", args->variant, "Which of the manifest's files (float, quantized, …)");
+  cmd->add_option("-d,--data", args->data,
+                  "Image folder (labels.csv or class folders) or CIFAR-10 .bin; default $DPURUN_DATA "
+                  "or ../shared/data/cifar10-test-jpg");
+  cmd->add_option("-t,--threads", args->threads, "Threads (0: every core)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-b,--batch", args->batch, "Images per batch")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  cmd->add_option("-n,--limit", args->limit, "Evaluate only the first N images (0: all)");
+  cmd->add_option("--kernels", args->kernels, "fast (oneDNN) or reference (plain loops)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fast", "reference"}));
+  cmd->add_option("--json", args->json, "Write the full report as JSON to this file");
+  cmd->add_flag("-q,--quiet", args->quiet, "No progress line");
+
+  return {cmd, [args]() {
+    ResolvedModel rm = resolve_model(args->model, args->manifest, args->variant);
+    EvalSettings s;
+    s.model_file = rm.file;
+    s.manifest = rm.manifest.path;
+    s.variant = rm.variant;
+    s.data = args->data.empty() ? default_data() : args->data;
+    s.threads = args->threads;
+    s.batch = args->batch;
+    s.limit = args->limit;
+    s.kernels = args->kernels == "reference" ? KernelChoice::kReference : KernelChoice::kFast;
+
+    bool tty = !args->quiet && isatty(fileno(stderr));
+    ProgressFn progress;
+    if (tty)
+      progress = [](std::size_t done, std::size_t total, double top1) {
+        fmt::print(stderr, "\r{:>6} / {} images  top-1 {:.2f}%   ", done, total, 100 * top1);
+        std::fflush(stderr);
+      };
+    EvalReport r = evaluate(s, rm.manifest, progress);
+    if (tty) fmt::print(stderr, "\n");
+    fmt::print("{}", to_table(r));
+    if (!args->json.empty()) {
+      write_file_atomically(args->json, to_json(r));
+      fmt::print("report  {}\n", args->json);
+    }
+    return r.complete ? kOk : kInputError;
+  }};
+}
+
+}  // namespace dpurun::app

@@ -1,0 +1,78 @@
+#include "paths.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "dpurun/error.h"
+
+namespace dpurun::app {
+namespace fs = std::filesystem;
+
+namespace {
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+}  // namespace
+
+std::string models_dir() { return env_or("DPURUN_MODELS", DPURUN_SOURCE_DIR "/models"); }
+std::string model_root() {
+  return env_or("DPURUN_MODEL_ROOT", DPURUN_SOURCE_DIR "/../shared/models");
+}
+std::string default_data() {
+  return env_or("DPURUN_DATA", DPURUN_SOURCE_DIR "/../shared/data/cifar10-test-jpg");
+}
+
+ResolvedModel resolve_model(const std::string& model, const std::string& manifest_arg,
+                            const std::string& variant) {
+  std::error_code ec;
+  auto pick = [&](Manifest m, std::string file, std::string v) {
+    if (file.empty()) file = m.model_file(v);
+    if (v.empty()) {
+      v = m.default_variant;
+      for (auto& [name, f] : m.files)
+        if (fs::equivalent(f, file, ec)) v = name;
+    }
+    return ResolvedModel{std::move(m), std::move(file), std::move(v)};
+  };
+  bool is_json = fs::path(model).extension() == ".json";
+  if (!manifest_arg.empty()) {
+    Manifest m = Manifest::load(manifest_arg, model_root());
+    return pick(std::move(m), is_json || !fs::exists(model, ec) ? "" : model, variant);
+  }
+  if (is_json) return pick(Manifest::load(model, model_root()), "", variant);
+
+  auto all = load_manifests(models_dir(), model_root());
+  for (auto& m : all)
+    if (m.name == model) return pick(m, "", variant);
+  if (fs::is_regular_file(model, ec)) {
+    for (auto& m : all)
+      for (auto& [v, f] : m.files)
+        if (fs::equivalent(f, model, ec)) return pick(m, model, v);
+    throw Error(ErrorCode::kNotFound,
+                model + ": no manifest in " + models_dir() +
+                    " lists this file, so its preprocessing is unknown; write one (see "
+                    "models/README.md) and pass it with --manifest");
+  }
+  std::string names;
+  for (auto& m : all) names += "\n  " + m.name;
+  throw Error(ErrorCode::kNotFound, model + ": no such model file or manifest. Known models (" +
+                                        models_dir() + "):" + names);
+}
+
+void write_file_atomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(ErrorCode::kIo, path + ": cannot be written");
+    out << text;
+    out.flush();
+    if (!out) throw Error(ErrorCode::kIo, path + ": write failed");
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw Error(ErrorCode::kIo, path + ": cannot be written (" + ec.message() + ")");
+}
+
+}  // namespace dpurun::app

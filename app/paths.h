@@ -1,0 +1,29 @@
+// Where the CLI looks for manifests, model files and data when not told.
+#pragma once
+
+#include <string>
+
+#include "dpurun/manifest.h"
+
+namespace dpurun::app {
+
+std::string models_dir();  // $DPURUN_MODELS, else the repository's models/
+std::string model_root();  // $DPURUN_MODEL_ROOT, else ../shared/models beside the repository
+std::string default_data();  // $DPURUN_DATA, else ../shared/data/cifar10-test-jpg
+constexpr const char* kDefaultModel = "tf-resnet56-cifar10";
+
+struct ResolvedModel {
+  Manifest manifest;
+  std::string file;
+  std::string variant;
+};
+
+// `model` is a manifest name, a manifest .json, or a model file that a manifest lists.
+// `manifest` (optional) names the manifest explicitly.
+ResolvedModel resolve_model(const std::string& model, const std::string& manifest,
+                            const std::string& variant);
+
+// Writes `text` to `path` through a temporary file and a rename, so a reader never sees half.
+void write_file_atomically(const std::string& path, const std::string& text);
+
+}  // namespace dpurun::app

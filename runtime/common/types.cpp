@@ -1,0 +1,56 @@
+#include "dpurun/error.h"
+#include "dpurun/tensor.h"
+
+namespace dpurun {
+
+const char* to_string(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return "invalid argument";
+    case ErrorCode::kNotFound: return "not found";
+    case ErrorCode::kInvalidModel: return "invalid model";
+    case ErrorCode::kUnsupported: return "unsupported";
+    case ErrorCode::kInvalidData: return "invalid data";
+    case ErrorCode::kIo: return "i/o error";
+    case ErrorCode::kInternal: return "internal error";
+  }
+  return "error";
+}
+
+const char* to_string(DataType type) {
+  switch (type) {
+    case DataType::kFloat32: return "float32";
+    case DataType::kInt8: return "int8";
+    case DataType::kUInt8: return "uint8";
+    case DataType::kInt32: return "int32";
+    case DataType::kInt64: return "int64";
+  }
+  return "?";
+}
+
+std::size_t size_of(DataType type) {
+  switch (type) {
+    case DataType::kFloat32: return 4;
+    case DataType::kInt8: return 1;
+    case DataType::kUInt8: return 1;
+    case DataType::kInt32: return 4;
+    case DataType::kInt64: return 8;
+  }
+  return 0;
+}
+
+std::string to_string(const Shape& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += shape[i] < 0 ? "?" : std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+std::int64_t element_count(const Shape& shape, std::int64_t batch) {
+  std::int64_t n = 1;
+  for (auto d : shape) n *= d < 0 ? batch : d;
+  return n;
+}
+
+}  // namespace dpurun

@@ -1,0 +1,177 @@
+#include <cstring>
+
+#include "cpu/kernels/onednn/onednn.h"
+
+namespace dpurun::cpu::onednn {
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+
+class Conv : public Kernel {
+ public:
+  explicit Conv(const KernelArgs& a) : stream_(engine()) {
+    const auto& p = a.node.p<graph::ConvParams>();
+    const Shape& xs = a.input_shapes[0];
+    const Shape& ws = a.input_shapes[1];
+    const Shape& os = a.output_shape;
+    bool depthwise = a.node.op == graph::OpType::kDepthwiseConv2D;
+    memory::dim n = xs[0], c = xs[3], h = xs[1], w = xs[2], kh = ws[0], kw = ws[1];
+    memory::dim oc = os[3];
+
+    memory::desc src_md({n, c, h, w}, memory::data_type::f32, tag::nhwc);
+    memory::desc dst_md({n, oc, os[1], os[2]}, memory::data_type::f32, tag::nhwc);
+    memory::desc user_w_md;
+    memory::dims w_dims;
+    if (depthwise) {  // TF [KH, KW, C, M] as groups g=C, o=M, i=1
+      memory::dim m = ws[3];
+      w_dims = {c, m, 1, kh, kw};
+      user_w_md = memory::desc(w_dims, memory::data_type::f32,
+                               memory::dims{m, 1, 1, kw * c * m, c * m});
+    } else {  // TF HWIO
+      w_dims = {oc, c, kh, kw};
+      user_w_md = memory::desc(w_dims, memory::data_type::f32, tag::hwio);
+    }
+    memory::desc w_any(w_dims, memory::data_type::f32, tag::any);
+    memory::desc bias_md({oc}, memory::data_type::f32, tag::x);
+
+    dnnl::post_ops ops;
+    if (p.has_residual) ops.append_sum(1.f);
+    append_activation(ops, p.act);
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(ops);
+
+    memory::dims strides{p.stride_h, p.stride_w};
+    memory::dims dilates{p.dilation_h - 1, p.dilation_w - 1};
+    memory::dims pad_l{p.pad_top, p.pad_left}, pad_r{p.pad_bottom, p.pad_right};
+    auto desc = p.has_bias
+                    ? dnnl::convolution_forward::desc(
+                          dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                          src_md, w_any, bias_md, dst_md, strides, dilates, pad_l, pad_r)
+                    : dnnl::convolution_forward::desc(
+                          dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                          src_md, w_any, dst_md, strides, dilates, pad_l, pad_r);
+    dnnl::convolution_forward::primitive_desc pd(desc, attr, engine());
+    prim_ = dnnl::convolution_forward(pd);
+
+    // Weights are reordered once into the layout the primitive wants.
+    memory user_w(user_w_md, engine(), const_cast<void*>(a.inputs[1]));
+    weights_ = memory(pd.weights_desc(), engine());
+    dnnl::reorder(user_w, weights_).execute(stream_, user_w, weights_);
+    stream_.wait();
+
+    src_ = memory(src_md, engine(), const_cast<void*>(a.inputs[0]));
+    dst_ = memory(dst_md, engine(), a.output);
+    args_ = {{DNNL_ARG_SRC, src_}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst_}};
+    std::size_t next = 2;
+    if (p.has_bias) {
+      bias_ = memory(bias_md, engine(), const_cast<void*>(a.inputs[next++]));
+      args_[DNNL_ARG_BIAS] = bias_;
+    }
+    if (p.has_residual && !a.output_aliases_input) {
+      residual_ = a.inputs[next];
+      bytes_ = static_cast<std::size_t>(element_count(os)) * sizeof(float);
+    }
+    out_ = a.output;
+  }
+
+  void run() override {
+    if (residual_) std::memcpy(out_, residual_, bytes_);
+    prim_.execute(stream_, args_);
+    stream_.wait();
+  }
+
+ private:
+  dnnl::stream stream_;
+  dnnl::primitive prim_;
+  memory weights_, src_, dst_, bias_;
+  std::unordered_map<int, memory> args_;
+  const void* residual_ = nullptr;
+  void* out_ = nullptr;
+  std::size_t bytes_ = 0;
+};
+
+class Pool : public Kernel {
+ public:
+  explicit Pool(const KernelArgs& a) : stream_(engine()) {
+    const auto& p = a.node.p<graph::PoolParams>();
+    const Shape& xs = a.input_shapes[0];
+    const Shape& os = a.output_shape;
+    memory::desc src_md({xs[0], xs[3], xs[1], xs[2]}, memory::data_type::f32, tag::nhwc);
+    memory::desc dst_md({os[0], os[3], os[1], os[2]}, memory::data_type::f32, tag::nhwc);
+    auto alg = p.kind == graph::PoolKind::kMax ? dnnl::algorithm::pooling_max
+               : p.count_include_pad          ? dnnl::algorithm::pooling_avg_include_padding
+                                              : dnnl::algorithm::pooling_avg_exclude_padding;
+    dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference, alg, src_md, dst_md,
+                                     {p.stride_h, p.stride_w}, {p.kernel_h, p.kernel_w},
+                                     {p.pad_top, p.pad_left}, {p.pad_bottom, p.pad_right});
+    dnnl::pooling_forward::primitive_desc pd(desc, engine());
+    prim_ = dnnl::pooling_forward(pd);
+    args_ = {{DNNL_ARG_SRC, memory(src_md, engine(), const_cast<void*>(a.inputs[0]))},
+             {DNNL_ARG_DST, memory(dst_md, engine(), a.output)}};
+    if (pd.workspace_desc().get_size() > 0)
+      args_[DNNL_ARG_WORKSPACE] = memory(pd.workspace_desc(), engine());
+  }
+
+  void run() override {
+    prim_.execute(stream_, args_);
+    stream_.wait();
+  }
+
+ private:
+  dnnl::stream stream_;
+  dnnl::primitive prim_;
+  std::unordered_map<int, memory> args_;
+};
+
+class FullyConnected : public Kernel {
+ public:
+  explicit FullyConnected(const KernelArgs& a) : stream_(engine()) {
+    const auto& p = a.node.p<graph::FullyConnectedParams>();
+    memory::dim n = a.input_shapes[0][0], k = a.input_shapes[0][1], m = a.output_shape[1];
+    memory::desc src_md({n, k}, memory::data_type::f32, tag::nc);
+    memory::desc dst_md({n, m}, memory::data_type::f32, tag::nc);
+    memory::desc user_w_md({m, k}, memory::data_type::f32, tag::io);  // TF [K, M]
+    memory::desc w_any({m, k}, memory::data_type::f32, tag::any);
+    memory::desc bias_md({m}, memory::data_type::f32, tag::x);
+    dnnl::post_ops ops;
+    append_activation(ops, p.act);
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(ops);
+    auto desc = p.has_bias ? dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference,
+                                                               src_md, w_any, bias_md, dst_md)
+                           : dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference,
+                                                               src_md, w_any, dst_md);
+    dnnl::inner_product_forward::primitive_desc pd(desc, attr, engine());
+    prim_ = dnnl::inner_product_forward(pd);
+    memory user_w(user_w_md, engine(), const_cast<void*>(a.inputs[1]));
+    weights_ = memory(pd.weights_desc(), engine());
+    dnnl::reorder(user_w, weights_).execute(stream_, user_w, weights_);
+    stream_.wait();
+    args_ = {{DNNL_ARG_SRC, memory(src_md, engine(), const_cast<void*>(a.inputs[0]))},
+             {DNNL_ARG_WEIGHTS, weights_},
+             {DNNL_ARG_DST, memory(dst_md, engine(), a.output)}};
+    if (p.has_bias) args_[DNNL_ARG_BIAS] = memory(bias_md, engine(), const_cast<void*>(a.inputs[2]));
+  }
+
+  void run() override {
+    prim_.execute(stream_, args_);
+    stream_.wait();
+  }
+
+ private:
+  dnnl::stream stream_;
+  dnnl::primitive prim_;
+  memory weights_;
+  std::unordered_map<int, memory> args_;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> make_conv(const KernelArgs& a) { return std::make_unique<Conv>(a); }
+std::unique_ptr<Kernel> make_pool(const KernelArgs& a) { return std::make_unique<Pool>(a); }
+std::unique_ptr<Kernel> make_fully_connected(const KernelArgs& a) {
+  return std::make_unique<FullyConnected>(a);
+}
+
+}  // namespace dpurun::cpu::onednn

@@ -1,0 +1,118 @@
+// Plain elementwise ops: binary with numpy broadcasting, activations, per-channel scale-shift.
+#include "cpu/kernels/activation.h"
+#include "cpu/kernels/reference/reference.h"
+
+namespace dpurun::cpu::reference {
+namespace {
+
+// Strides of `s` aligned to the last dims of `out`, 0 where `s` broadcasts.
+std::vector<std::int64_t> broadcast_strides(const Shape& s, const Shape& out) {
+  std::vector<std::int64_t> strides(out.size(), 0);
+  std::int64_t stride = 1;
+  for (std::size_t d = s.size(); d-- > 0;) {
+    std::size_t od = d + out.size() - s.size();
+    strides[od] = s[d] == 1 ? 0 : stride;
+    stride *= s[d];
+  }
+  return strides;
+}
+
+class Binary : public Kernel {
+ public:
+  explicit Binary(const KernelArgs& a)
+      : kind_(a.node.p<graph::BinaryParams>().kind),
+        a_(static_cast<const float*>(a.inputs[0])),
+        b_(static_cast<const float*>(a.inputs[1])),
+        out_(static_cast<float*>(a.output)),
+        shape_(a.output_shape),
+        sa_(broadcast_strides(a.input_shapes[0], a.output_shape)),
+        sb_(broadcast_strides(a.input_shapes[1], a.output_shape)) {}
+
+  void run() override {
+    std::int64_t total = element_count(shape_);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < total; ++i) {
+      std::int64_t rem = i, ia = 0, ib = 0;
+      for (std::size_t d = shape_.size(); d-- > 0;) {
+        std::int64_t pos = rem % shape_[d];
+        rem /= shape_[d];
+        ia += pos * sa_[d];
+        ib += pos * sb_[d];
+      }
+      float x = a_[ia], y = b_[ib];
+      switch (kind_) {
+        case graph::BinaryKind::kAdd: out_[i] = x + y; break;
+        case graph::BinaryKind::kSub: out_[i] = x - y; break;
+        case graph::BinaryKind::kMul: out_[i] = x * y; break;
+        case graph::BinaryKind::kDiv: out_[i] = x / y; break;
+      }
+    }
+  }
+
+ private:
+  graph::BinaryKind kind_;
+  const float* a_;
+  const float* b_;
+  float* out_;
+  Shape shape_;
+  std::vector<std::int64_t> sa_, sb_;
+};
+
+class Unary : public Kernel {
+ public:
+  explicit Unary(const KernelArgs& a)
+      : act_(a.node.p<graph::UnaryParams>().act),
+        x_(static_cast<const float*>(a.inputs[0])),
+        out_(static_cast<float*>(a.output)),
+        total_(element_count(a.output_shape)) {}
+
+  void run() override {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < total_; ++i) out_[i] = activate(x_[i], act_);
+  }
+
+ private:
+  graph::ActivationParams act_;
+  const float* x_;
+  float* out_;
+  std::int64_t total_;
+};
+
+class ScaleShift : public Kernel {
+ public:
+  explicit ScaleShift(const KernelArgs& a)
+      : act_(a.node.p<graph::ScaleShiftParams>().act),
+        x_(static_cast<const float*>(a.inputs[0])),
+        scale_(static_cast<const float*>(a.inputs[1])),
+        shift_(static_cast<const float*>(a.inputs[2])),
+        out_(static_cast<float*>(a.output)),
+        channels_(a.output_shape.back()),
+        rows_(element_count(a.output_shape) / a.output_shape.back()) {}
+
+  void run() override {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t r = 0; r < rows_; ++r)
+      for (std::int64_t c = 0; c < channels_; ++c) {
+        std::int64_t i = r * channels_ + c;
+        out_[i] = activate(x_[i] * scale_[c] + shift_[c], act_);
+      }
+  }
+
+ private:
+  graph::ActivationParams act_;
+  const float* x_;
+  const float* scale_;
+  const float* shift_;
+  float* out_;
+  std::int64_t channels_, rows_;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> make_binary(const KernelArgs& a) { return std::make_unique<Binary>(a); }
+std::unique_ptr<Kernel> make_unary(const KernelArgs& a) { return std::make_unique<Unary>(a); }
+std::unique_ptr<Kernel> make_scale_shift(const KernelArgs& a) {
+  return std::make_unique<ScaleShift>(a);
+}
+
+}  // namespace dpurun::cpu::reference

@@ -1,0 +1,31 @@
+// A plan runs a graph at one batch size: kernels made, memory laid out, all once.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "cpu/kernel.h"
+
+namespace dpurun::cpu {
+
+class Plan {
+ public:
+  Plan(const graph::Graph& g, int batch, KernelSet kernels);
+
+  // Copies `input` in, runs every kernel, copies the first output out.
+  void run(const float* input, float* output);
+
+  std::size_t arena_bytes() const { return arena_bytes_; }
+
+ private:
+  struct AlignedFree {
+    void operator()(std::byte* p) const;
+  };
+  std::vector<std::unique_ptr<std::byte[], AlignedFree>> blocks_;
+  std::vector<std::unique_ptr<Kernel>> steps_;
+  float* input_ = nullptr;
+  const float* output_ = nullptr;
+  std::size_t input_bytes_ = 0, output_bytes_ = 0, arena_bytes_ = 0;
+};
+
+}  // namespace dpurun::cpu

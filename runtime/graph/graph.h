@@ -1,0 +1,198 @@
+// The model representation every loader lowers into and every executor runs: a DAG of nodes
+// over values. Activations are NHWC; the batch dimension is -1 until a plan fixes it.
+#pragma once
+
+#include <array>
+#include <cstring>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "dpurun/tensor.h"
+
+namespace dpurun::graph {
+
+using ::dpurun::to_string;
+
+using ValueId = int;
+using NodeId = int;
+constexpr int kNone = -1;
+
+// Constant data owned by a value; shared so that passes can copy graphs cheaply.
+using Buffer = std::shared_ptr<const std::vector<std::byte>>;
+
+struct Value {
+  std::string name;
+  DataType type = DataType::kFloat32;
+  Shape shape;
+  Buffer data;  // set for constants
+  NodeId producer = kNone;
+
+  bool is_constant() const { return data != nullptr; }
+  template <typename T>
+  std::span<const T> as() const {
+    return {reinterpret_cast<const T*>(data->data()), data->size() / sizeof(T)};
+  }
+};
+
+enum class Activation { kNone, kRelu, kRelu6, kLeakyRelu, kElu, kSigmoid, kTanh };
+const char* to_string(Activation a);
+
+struct ActivationParams {
+  Activation kind = Activation::kNone;
+  float alpha = 0.f;  // LeakyRelu slope
+};
+
+// Conv2D: inputs {x, weights HWIO, bias [O] (optional), residual (optional)}.
+// out = act(conv(x, w) + bias + residual).
+// DepthwiseConv2D: weights [KH, KW, C, M], output channel c*M + m.
+struct ConvParams {
+  int stride_h = 1, stride_w = 1;
+  int dilation_h = 1, dilation_w = 1;
+  int pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+  ActivationParams act;
+  bool has_bias = false;
+  bool has_residual = false;
+};
+
+enum class PoolKind { kMax, kAverage };
+struct PoolParams {
+  PoolKind kind = PoolKind::kMax;
+  int kernel_h = 1, kernel_w = 1;
+  int stride_h = 1, stride_w = 1;
+  int pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+  bool count_include_pad = false;  // TensorFlow averages over the valid elements only
+};
+
+// FullyConnected: inputs {x [N, K], weights [K, M], bias [M] (optional)}.
+struct FullyConnectedParams {
+  ActivationParams act;
+  bool has_bias = false;
+};
+
+enum class BinaryKind { kAdd, kSub, kMul, kDiv };
+struct BinaryParams {
+  BinaryKind kind = BinaryKind::kAdd;  // numpy broadcasting
+};
+
+// ScaleShift: per-channel (last axis) out = x * scale + shift; inputs {x, scale [C], shift [C]}.
+struct ScaleShiftParams {
+  ActivationParams act;
+};
+
+struct UnaryParams {
+  ActivationParams act;
+};
+
+struct ConcatParams {
+  int axis = 0;  // non-negative
+};
+
+struct PadParams {
+  std::vector<std::array<std::int64_t, 2>> pads;  // before/after per dimension
+  float value = 0.f;
+};
+
+struct MeanParams {
+  std::vector<int> axes;  // sorted, non-negative
+  bool keep_dims = false;
+};
+
+struct SoftmaxParams {
+  int axis = -1;  // last
+};
+
+// Reshape needs no parameters: the output value's shape says it all.
+using OpParams = std::variant<std::monostate, ConvParams, PoolParams, FullyConnectedParams,
+                              BinaryParams, ScaleShiftParams, UnaryParams, ConcatParams, PadParams,
+                              MeanParams, SoftmaxParams>;
+
+enum class OpType {
+  kConv2D,
+  kDepthwiseConv2D,
+  kPool,
+  kFullyConnected,
+  kBinary,
+  kScaleShift,
+  kUnary,
+  kConcat,
+  kPad,
+  kMean,
+  kReshape,
+  kSoftmax,
+};
+const char* to_string(OpType op);
+
+struct Node {
+  std::string name;       // the node's name in the source model
+  std::string source_op;  // the op type in the source model, for messages
+  OpType op = OpType::kUnary;
+  OpParams params;
+  std::vector<ValueId> inputs;
+  std::vector<ValueId> outputs;
+
+  template <typename P>
+  P& p() {
+    return std::get<P>(params);
+  }
+  template <typename P>
+  const P& p() const {
+    return std::get<P>(params);
+  }
+};
+
+class Graph {
+ public:
+  std::string source;  // the file it was loaded from
+
+  std::vector<Value> values;
+  std::vector<Node> nodes;  // topologically sorted after finalize()
+  std::vector<ValueId> inputs;
+  std::vector<ValueId> outputs;
+
+  ValueId add_value(std::string name, DataType type, Shape shape);
+  ValueId add_constant(std::string name, DataType type, Shape shape, std::vector<std::byte> bytes);
+  template <typename T>
+  ValueId add_constant(std::string name, Shape shape, const std::vector<T>& data) {
+    std::vector<std::byte> bytes(data.size() * sizeof(T));
+    std::memcpy(bytes.data(), data.data(), bytes.size());
+    return add_constant(std::move(name), type_of<T>(), std::move(shape), std::move(bytes));
+  }
+  NodeId add_node(Node node);
+
+  Value& value(ValueId id) { return values.at(static_cast<std::size_t>(id)); }
+  const Value& value(ValueId id) const { return values.at(static_cast<std::size_t>(id)); }
+
+  // Consumers of each value, counting graph outputs as one consumer.
+  std::vector<int> use_counts() const;
+
+  // Drops nodes and values not needed for the outputs, sorts nodes topologically and checks
+  // that every value is produced once. Throws Error(kInvalidModel) naming the node on a cycle.
+  void finalize();
+
+  template <typename T>
+  static DataType type_of();
+};
+
+template <>
+inline DataType Graph::type_of<float>() {
+  return DataType::kFloat32;
+}
+template <>
+inline DataType Graph::type_of<std::int8_t>() {
+  return DataType::kInt8;
+}
+template <>
+inline DataType Graph::type_of<std::int32_t>() {
+  return DataType::kInt32;
+}
+template <>
+inline DataType Graph::type_of<std::int64_t>() {
+  return DataType::kInt64;
+}
+
+}  // namespace dpurun::graph

@@ -1,0 +1,64 @@
+#include "dpurun/model.h"
+
+#include <algorithm>
+
+#include "graph/graph.h"
+#include "loaders/loader.h"
+
+namespace dpurun {
+
+struct Model::Impl {
+  graph::Graph graph;
+  std::string path;
+  std::vector<TensorInfo> inputs, outputs;
+};
+
+Model Model::load(const std::string& path, const ModelOptions& options) {
+  loaders::LoadOptions lo{options.inputs, options.outputs, options.input_shape};
+  auto impl = std::make_shared<Impl>();
+  impl->graph = loaders::load_model(path, lo);
+  impl->path = path;
+  auto info = [&](graph::ValueId id) {
+    const auto& v = impl->graph.value(id);
+    return TensorInfo{v.name, v.shape, v.type, std::nullopt};
+  };
+  for (auto id : impl->graph.inputs) impl->inputs.push_back(info(id));
+  for (auto id : impl->graph.outputs) impl->outputs.push_back(info(id));
+  Model m;
+  m.impl_ = std::move(impl);
+  return m;
+}
+
+const std::string& Model::path() const { return impl_->path; }
+const std::vector<TensorInfo>& Model::inputs() const { return impl_->inputs; }
+const std::vector<TensorInfo>& Model::outputs() const { return impl_->outputs; }
+const graph::Graph& Model::graph() const { return impl_->graph; }
+
+std::vector<std::pair<std::string, int>> Model::op_counts() const {
+  std::vector<std::pair<std::string, int>> counts;
+  for (const auto& n : impl_->graph.nodes) {
+    std::string name = graph::to_string(n.op);
+    auto it = std::find_if(counts.begin(), counts.end(), [&](auto& c) { return c.first == name; });
+    if (it == counts.end()) counts.emplace_back(name, 1);
+    else it->second++;
+  }
+  return counts;
+}
+
+double Model::flops_per_image() const {
+  const auto& g = impl_->graph;
+  double flops = 0;
+  for (const auto& n : g.nodes) {
+    const Shape& out = g.value(n.outputs[0]).shape;
+    const Shape& w = g.value(n.inputs.size() > 1 ? n.inputs[1] : n.inputs[0]).shape;
+    if (n.op == graph::OpType::kConv2D)
+      flops += 2.0 * double(out[1] * out[2] * out[3]) * double(w[0] * w[1] * w[2]);
+    else if (n.op == graph::OpType::kDepthwiseConv2D)
+      flops += 2.0 * double(out[1] * out[2] * out[3]) * double(w[0] * w[1]);
+    else if (n.op == graph::OpType::kFullyConnected)
+      flops += 2.0 * double(w[0] * w[1]);
+  }
+  return flops;
+}
+
+}  // namespace dpurun

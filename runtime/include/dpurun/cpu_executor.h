@@ -1,0 +1,43 @@
+// The CPU reference backend for float models. One executor serves one thread at a time; create
+// one per thread to run in parallel (they share the model's weights).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "dpurun/model.h"
+
+namespace dpurun {
+
+enum class KernelChoice {
+  kFast,       // oneDNN where available, reference kernels elsewhere
+  kReference,  // the plain loops only: the oracle
+};
+
+struct CpuOptions {
+  int threads = 0;  // 0: every core
+  KernelChoice kernels = KernelChoice::kFast;
+};
+
+class CpuExecutor {
+ public:
+  CpuExecutor(const Model& model, const CpuOptions& options = {});
+  ~CpuExecutor();
+  CpuExecutor(CpuExecutor&&) noexcept;
+  CpuExecutor& operator=(CpuExecutor&&) noexcept;
+
+  const TensorInfo& input() const;
+  const TensorInfo& output() const;
+  std::int64_t input_elements() const;   // per image
+  std::int64_t output_elements() const;  // per image
+
+  // input: batch × input_elements() floats (NHWC); output: batch × output_elements().
+  // The first call at a batch size plans it (kernels chosen, weights packed, memory laid out).
+  void run(const float* input, float* output, int batch);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dpurun

@@ -1,0 +1,38 @@
+// Labelled image sets: a folder of images with labels.csv or class sub-folders, or the official
+// CIFAR-10 binary batches. Images are decoded and preprocessed on demand.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dpurun/manifest.h"
+
+namespace dpurun {
+
+class Dataset {
+ public:
+  // `path` is a directory (labels.csv, class sub-folders, or CIFAR-10 .bin batches inside) or a
+  // .bin batch file. `classes` (from the manifest) orders class sub-folders; may be empty.
+  // Throws Error naming the path, line or file that is wrong.
+  static Dataset open(const std::string& path, const std::vector<std::string>& classes = {});
+
+  std::size_t size() const;
+  const std::string& root() const;
+  const std::vector<std::string>& class_names() const;
+  int label(std::size_t i) const;
+  const std::string& name(std::size_t i) const;  // file path, or "batch.bin#index"
+  std::string kind() const;                      // "labels.csv", "class folders", "cifar10 binary"
+
+  // Decodes image i and preprocesses it into `out` (height × width × channels floats, NHWC);
+  // throws Error naming the image when it cannot be read or does not fit that shape.
+  void load(std::size_t i, const Preprocessing& pre, const Shape& input_hwc, float* out) const;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<const Impl> impl_;
+};
+
+}  // namespace dpurun

@@ -1,0 +1,72 @@
+// `dpurun eval`: a model over a labelled data set, for accuracy and throughput.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dpurun/cpu_executor.h"
+#include "dpurun/manifest.h"
+
+namespace dpurun {
+
+// Every setting of a run; written verbatim into its report.
+struct EvalSettings {
+  std::string model_file;
+  std::string manifest;  // path of the manifest used
+  std::string variant;
+  std::string data;
+  int threads = 0;  // 0: every core
+  int batch = 32;
+  std::size_t limit = 0;  // 0: every image
+  KernelChoice kernels = KernelChoice::kFast;
+};
+
+struct LatencyStats {
+  double mean = 0, p50 = 0, p90 = 0, p95 = 0, p99 = 0, max = 0;
+  std::size_t count = 0;
+};
+// Percentiles by the nearest-rank method over `samples` (any order).
+LatencyStats summarize(std::vector<double> samples);
+
+struct EvalReport {
+  EvalSettings settings;
+  std::string dpurun_version;
+  std::string model_name;
+  TensorInfo input, output;
+  double flops_per_image = 0;
+  std::string dataset_kind;
+  std::vector<std::string> classes;
+  std::optional<double> published_top1;
+  std::string published_note;
+
+  std::size_t images = 0;     // evaluated
+  std::size_t requested = 0;  // asked for
+  bool complete = false;
+  std::size_t top1_correct = 0, top5_correct = 0;
+  double top1 = 0, top5 = 0;
+  std::vector<double> per_class_top1;
+  std::vector<std::vector<std::int64_t>> confusion;  // [true][predicted]
+  std::vector<int> predictions;                      // top-1 per image, in data set order
+
+  double seconds_total = 0, seconds_preprocess = 0, seconds_inference = 0;
+  double images_per_second = 0;            // end to end (decode + preprocess + inference)
+  double inference_images_per_second = 0;  // the executor alone
+  LatencyStats batch_latency_ms;           // executor time per batch
+};
+
+using ProgressFn = std::function<void(std::size_t done, std::size_t total, double top1)>;
+
+// Runs the manifest's model file `settings.model_file` over `settings.data`.
+// Throws Error naming the model, data set or image at fault; never returns a partial report.
+EvalReport evaluate(const EvalSettings& settings, const Manifest& manifest,
+                    const ProgressFn& progress = {});
+
+std::string to_json(const EvalReport& report);   // pretty JSON
+std::string to_table(const EvalReport& report);  // for a terminal
+
+const char* version();
+
+}  // namespace dpurun

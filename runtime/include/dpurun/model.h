@@ -1,0 +1,43 @@
+// A loaded model: any supported file format, lowered into dpurun's graph and fused for inference.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dpurun/tensor.h"
+
+namespace dpurun {
+
+namespace graph {
+class Graph;
+}
+
+struct ModelOptions {
+  std::vector<std::string> inputs;   // tensor names; empty: the model's own
+  std::vector<std::string> outputs;  // tensor names; empty: the model's sinks
+  Shape input_shape;                 // where the file leaves it open (NHWC, batch -1)
+};
+
+class Model {
+ public:
+  // Throws Error naming the file (and node) when the model cannot be loaded or run.
+  static Model load(const std::string& path, const ModelOptions& options = {});
+
+  const std::string& path() const;
+  const std::vector<TensorInfo>& inputs() const;
+  const std::vector<TensorInfo>& outputs() const;
+  // Ops after fusion, by type, in order of first appearance.
+  std::vector<std::pair<std::string, int>> op_counts() const;
+  // Multiply-adds × 2 of convolutions and fully connected layers, per image.
+  double flops_per_image() const;
+
+  const graph::Graph& graph() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<const Impl> impl_;
+};
+
+}  // namespace dpurun

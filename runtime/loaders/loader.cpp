@@ -1,0 +1,48 @@
+#include "loaders/loader.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "dpurun/error.h"
+#include "graph/passes.h"
+#include "loaders/tensorflow/graph_def_loader.h"
+
+namespace dpurun::loaders {
+
+std::string read_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    throw Error(ErrorCode::kNotFound, path + ": no such file");
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(ErrorCode::kInvalidArgument, path + ": is a directory, expected a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kIo, path + ": cannot be opened for reading");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw Error(ErrorCode::kIo, path + ": read failed");
+  return std::move(ss).str();
+}
+
+ModelFormat detect_format(const std::string& path) {
+  auto ext = std::filesystem::path(path).extension().string();
+  if (ext == ".pb" || ext == ".pbtxt" || ext == ".graphdef") return ModelFormat::kTensorFlowGraphDef;
+  return ModelFormat::kUnknown;
+}
+
+graph::Graph load_model(const std::string& path, const LoadOptions& options) {
+  graph::Graph g;
+  switch (detect_format(path)) {
+    case ModelFormat::kTensorFlowGraphDef:
+      g = tf::load_graph_def(read_file(path), path, options);
+      break;
+    case ModelFormat::kUnknown:
+      if (!std::filesystem::exists(path)) throw Error(ErrorCode::kNotFound, path + ": no such file");
+      throw Error(ErrorCode::kUnsupported,
+                  path + ": unknown model format; dpurun reads TensorFlow frozen graphs (.pb)");
+  }
+  graph::fuse_for_inference(g);
+  return g;
+}
+
+}  // namespace dpurun::loaders

@@ -1,0 +1,31 @@
+// Entry point of the loaders: reads a model file of any supported format into a Graph.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+
+namespace dpurun::loaders {
+
+struct LoadOptions {
+  // Tensor names as the source format spells them; empty: the model's placeholders and sinks.
+  std::vector<std::string> inputs;
+  std::vector<std::string> outputs;
+  // Shape of the input where the file leaves it open (NHWC, batch as -1); empty: from the file.
+  Shape input_shape;
+};
+
+enum class ModelFormat { kUnknown, kTensorFlowGraphDef };
+
+// Guesses the format from the file's first bytes and its name.
+ModelFormat detect_format(const std::string& path);
+
+// Loads, lowers and optimizes the model (ops fused and folded for inference).
+// Throws Error naming the file, and the node where one is at fault.
+graph::Graph load_model(const std::string& path, const LoadOptions& options = {});
+
+// Reads a whole file; throws Error(kNotFound / kIo) naming it.
+std::string read_file(const std::string& path);
+
+}  // namespace dpurun::loaders

@@ -1,0 +1,99 @@
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "dpurun/eval.h"
+
+namespace dpurun {
+
+const char* version() { return DPURUN_VERSION; }
+
+namespace {
+
+nlohmann::json latency_json(const LatencyStats& l) {
+  return {{"count", l.count}, {"mean", l.mean}, {"p50", l.p50}, {"p90", l.p90},
+          {"p95", l.p95},     {"p99", l.p99},   {"max", l.max}};
+}
+
+nlohmann::json tensor_json(const TensorInfo& t) {
+  nlohmann::json j{{"name", t.name}, {"shape", t.shape}, {"type", to_string(t.type)}};
+  if (t.fix_point) j["fix_point"] = *t.fix_point;
+  return j;
+}
+
+}  // namespace
+
+std::string to_json(const EvalReport& r) {
+  using nlohmann::json;
+  const auto& s = r.settings;
+  json per_class = json::object();
+  for (std::size_t c = 0; c < r.classes.size(); ++c) per_class[r.classes[c]] = r.per_class_top1[c];
+  json j{
+      {"dpurun_version", r.dpurun_version},
+      {"settings",
+       {{"model_file", s.model_file},
+        {"manifest", s.manifest},
+        {"variant", s.variant},
+        {"data", s.data},
+        {"backend", "cpu"},
+        {"kernels", s.kernels == KernelChoice::kFast ? "fast" : "reference"},
+        {"threads", s.threads},
+        {"batch", s.batch},
+        {"limit", s.limit}}},
+      {"model",
+       {{"name", r.model_name},
+        {"input", tensor_json(r.input)},
+        {"output", tensor_json(r.output)},
+        {"flops_per_image", r.flops_per_image}}},
+      {"data", {{"kind", r.dataset_kind}, {"classes", r.classes}}},
+      {"complete", r.complete},
+      {"images", r.images},
+      {"requested", r.requested},
+      {"accuracy",
+       {{"top1", r.top1},
+        {"top5", r.top5},
+        {"top1_correct", r.top1_correct},
+        {"top5_correct", r.top5_correct},
+        {"per_class_top1", per_class},
+        {"confusion_matrix", r.confusion}}},
+      {"throughput",
+       {{"images_per_second", r.images_per_second},
+        {"inference_images_per_second", r.inference_images_per_second},
+        {"seconds_total", r.seconds_total},
+        {"seconds_preprocess", r.seconds_preprocess},
+        {"seconds_inference", r.seconds_inference}}},
+      {"latency_ms", {{"per_batch", latency_json(r.batch_latency_ms)}}},
+  };
+  if (r.published_top1)
+    j["published"] = {{"top1", *r.published_top1}, {"note", r.published_note}};
+  return j.dump(2) + "\n";
+}
+
+std::string to_table(const EvalReport& r) {
+  std::string out;
+  out += fmt::format("model   {}  ({})\n", r.model_name, r.settings.model_file);
+  out += fmt::format("data    {}  ({}, {} images)\n", r.settings.data, r.dataset_kind, r.images);
+  out += fmt::format("run     cpu/{} kernels, {} thread(s), batch {}\n",
+                     r.settings.kernels == KernelChoice::kFast ? "fast" : "reference",
+                     r.settings.threads == 0 ? std::string("all") : std::to_string(r.settings.threads),
+                     r.settings.batch);
+  out += "\n";
+  out += fmt::format("{:<12} {:>8}\n", "class", "top-1");
+  for (std::size_t c = 0; c < r.classes.size(); ++c)
+    out += fmt::format("{:<12} {:>7.2f}%\n", r.classes[c], 100 * r.per_class_top1[c]);
+  out += "\n";
+  out += fmt::format("top-1   {:.2f}%  ({} / {})", 100 * r.top1, r.top1_correct, r.images);
+  if (r.published_top1)
+    out += fmt::format("   published {:.2f}% {}", 100 * *r.published_top1, r.published_note);
+  out += fmt::format("\ntop-5   {:.2f}%\n", 100 * r.top5);
+  out += fmt::format("speed   {:.0f} images/s end to end, {:.0f} images/s inference ({:.1f} GFLOP/s)\n",
+                     r.images_per_second, r.inference_images_per_second,
+                     r.inference_images_per_second * r.flops_per_image * 1e-9);
+  const auto& l = r.batch_latency_ms;
+  out += fmt::format("latency per batch (ms): mean {:.2f}  p50 {:.2f}  p90 {:.2f}  p99 {:.2f}  max {:.2f}\n",
+                     l.mean, l.p50, l.p90, l.p99, l.max);
+  if (!r.complete) out += fmt::format("INCOMPLETE: {} of {} images\n", r.images, r.requested);
+  return out;
+}
+
+}  // namespace dpurun
