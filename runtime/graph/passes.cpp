@@ -56,16 +56,23 @@ class Fuser {
  public:
   explicit Fuser(Graph& g) : g_(g) {}
 
+  // Phases in order: constants into weights first (bias, batch norm, pad), then residual adds,
+  // then activations, so that an activation never lands between a convolution and its bias.
+  enum Phase { kFoldConstants, kResidual, kActivation };
+
   void run() {
-    bool changed = true;
-    while (changed) {
-      changed = false;
-      refresh();
-      for (std::size_t i = 0; i < g_.nodes.size(); ++i) {
-        if (dead_[i]) continue;
-        changed |= fold_pad(i) || fuse_into_producer(i);
+    for (Phase phase : {kFoldConstants, kResidual, kActivation}) {
+      phase_ = phase;
+      bool changed = true;
+      while (changed) {
+        changed = false;
+        refresh();
+        for (std::size_t i = 0; i < g_.nodes.size(); ++i) {
+          if (dead_[i]) continue;
+          changed |= (phase == kFoldConstants && fold_pad(i)) || fuse_into_producer(i);
+        }
+        compact();
       }
-      compact();
     }
   }
 
@@ -135,7 +142,7 @@ class Fuser {
         if (!p || !is_weighted(p->op) || !plain_output(*p)) continue;
         std::int64_t channels = g_.value(x).shape.back();
         const Value& ov = g_.value(other);
-        if (is_channel_vector(ov, channels)) {  // bias
+        if (phase_ == kFoldConstants && is_channel_vector(ov, channels)) {  // bias
           if (has_bias(*p)) {
             auto b = copy_floats(p->inputs[2]);
             auto add = ov.as<float>();
@@ -148,7 +155,7 @@ class Fuser {
           absorb(*p, i);
           return true;
         }
-        if (p->op == OpType::kConv2D && !ov.is_constant() && ov.shape == g_.value(x).shape &&
+        if (phase_ == kResidual && p->op == OpType::kConv2D && !ov.is_constant() && ov.shape == g_.value(x).shape &&
             ov.type == DataType::kFloat32) {  // residual
           p->p<ConvParams>().has_residual = true;
           p->inputs.push_back(other);
@@ -158,7 +165,8 @@ class Fuser {
       }
       return false;
     }
-    if (n.op == OpType::kScaleShift && n.p<ScaleShiftParams>().act.kind == Activation::kNone) {
+    if (phase_ == kFoldConstants && n.op == OpType::kScaleShift &&
+        n.p<ScaleShiftParams>().act.kind == Activation::kNone) {
       Node* p = sole_producer(n.inputs[0]);
       if (!p || !is_weighted(p->op) || !plain_output(*p)) return false;
       auto scale = g_.value(n.inputs[1]).as<float>();
@@ -176,7 +184,7 @@ class Fuser {
       absorb(*p, i);
       return true;
     }
-    if (n.op == OpType::kUnary) {
+    if (phase_ == kActivation && n.op == OpType::kUnary) {
       Node* p = sole_producer(n.inputs[0]);
       if (!p) return false;
       ActivationParams* act = activation_of(*p);
@@ -197,6 +205,7 @@ class Fuser {
   }
 
   Graph& g_;
+  Phase phase_ = kFoldConstants;
   std::vector<int> uses_;
   std::vector<bool> dead_;
   std::vector<NodeId> producer_;
