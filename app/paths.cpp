@@ -18,10 +18,13 @@ std::string env_or(const char* name, const std::string& fallback) {
 
 std::string models_dir() { return env_or("DPURUN_MODELS", DPURUN_SOURCE_DIR "/models"); }
 std::string model_root() {
-  return env_or("DPURUN_MODEL_ROOT", DPURUN_SOURCE_DIR "/../shared/models");
+  return env_or("DPURUN_MODEL_ROOT",
+                std::filesystem::path(DPURUN_SOURCE_DIR "/../shared/models").lexically_normal().string());
 }
 std::string default_data() {
-  return env_or("DPURUN_DATA", DPURUN_SOURCE_DIR "/../shared/data/cifar10-test-jpg");
+  return env_or("DPURUN_DATA", std::filesystem::path(DPURUN_SOURCE_DIR "/../shared/data/cifar10-test-jpg")
+                                    .lexically_normal()
+                                    .string());
 }
 
 ResolvedModel resolve_model(const std::string& model, const std::string& manifest_arg,

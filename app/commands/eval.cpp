@@ -37,7 +37,7 @@ Command add_eval(CLI::App& app) {
   cmd->add_option("-b,--batch", args->batch, "Images per batch")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
-  cmd->add_option("-n,--limit", args->limit, "Evaluate only the first N images (0: all)");
+  cmd->add_option("-n,--limit", args->limit, "Evaluate N images spread evenly over the set (0: all)");
   cmd->add_option("--kernels", args->kernels, "fast (oneDNN) or reference (plain loops)")
       ->capture_default_str()
       ->check(CLI::IsMember({"fast", "reference"}));

@@ -53,6 +53,10 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const Progr
   r.published_top1 = manifest.published_top1;
   r.published_note = manifest.published_note;
   r.requested = s.limit ? std::min(s.limit, data.size()) : data.size();
+  // A limit takes images spread evenly over the set, so that every class is represented.
+  std::vector<std::size_t> picked(r.requested);
+  for (std::size_t k = 0; k < r.requested; ++k) picked[k] = k * data.size() / r.requested;
+  r.image_indices = picked;
   r.confusion.assign(classes, std::vector<std::int64_t>(classes, 0));
   r.predictions.reserve(r.requested);
 
@@ -71,7 +75,7 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const Progr
 #pragma omp parallel for schedule(dynamic) num_threads(s.threads > 0 ? s.threads : omp_get_num_procs())
     for (std::size_t k = 0; k < count; ++k) {
       try {
-        data.load(begin + k, manifest.preprocessing, hwc, input.data() + k * in_elems);
+        data.load(picked[begin + k], manifest.preprocessing, hwc, input.data() + k * in_elems);
       } catch (const Error& e) {
 #pragma omp critical
         if (error.empty()) {
@@ -95,7 +99,7 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const Progr
       std::size_t top = std::min<std::size_t>(5, out_elems);
       std::partial_sort(order.begin(), order.begin() + static_cast<long>(top), order.end(),
                         [&](std::size_t a, std::size_t b) { return y[a] > y[b]; });
-      auto truth = static_cast<std::size_t>(data.label(begin + k));
+      auto truth = static_cast<std::size_t>(data.label(picked[begin + k]));
       auto pred = order[0];
       r.predictions.push_back(static_cast<int>(pred));
       r.top1_correct += pred == truth;

@@ -20,7 +20,7 @@ struct EvalSettings {
   std::string data;
   int threads = 0;  // 0: every core
   int batch = 32;
-  std::size_t limit = 0;  // 0: every image
+  std::size_t limit = 0;  // 0: every image; else that many, spread evenly over the set
   KernelChoice kernels = KernelChoice::kFast;
 };
 
@@ -49,7 +49,8 @@ struct EvalReport {
   double top1 = 0, top5 = 0;
   std::vector<double> per_class_top1;
   std::vector<std::vector<std::int64_t>> confusion;  // [true][predicted]
-  std::vector<int> predictions;                      // top-1 per image, in data set order
+  std::vector<std::size_t> image_indices;            // data set index of each evaluated image
+  std::vector<int> predictions;                      // top-1 per evaluated image
 
   double seconds_total = 0, seconds_preprocess = 0, seconds_inference = 0;
   double images_per_second = 0;            // end to end (decode + preprocess + inference)

@@ -1,0 +1,128 @@
+// The dpurun program as a user runs it: exit codes and messages, and the JSON report.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "support/test_env.h"
+
+namespace dpurun {
+namespace {
+
+using test::run_cli;
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+TEST(Cli, UnknownOptionIsAUsageError) {
+  auto r = run_cli("eval --bogus 3");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--bogus")) << r.output;
+  r = run_cli("");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  r = run_cli("eval --batch 0");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
+TEST(Cli, MissingDataDirectorySaysHowToGetData) {
+  auto r = run_cli("eval --data /nonexistent/cifar");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(contains(r.output, "/nonexistent/cifar")) << r.output;
+  EXPECT_TRUE(contains(r.output, "get-cifar10.sh")) << r.output;
+}
+
+TEST(Cli, UnknownModelListsKnownOnes) {
+  auto r = run_cli("eval --model no-such-model");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(contains(r.output, "tf-resnet56-cifar10")) << r.output;
+}
+
+TEST(Cli, TruncatedModelFile) {
+  auto model = test::shared("models/tf-resnet56-cifar10/float_frozen.pb");
+  DPURUN_REQUIRE_SHARED(model);
+  auto path = test::temp_dir() / "truncated.pb";
+  test::write_file(path, test::read_file(model).substr(0, 100000));
+  auto r = run_cli("eval --model " + path.string() + " --manifest " DPURUN_SOURCE_DIR
+                   "/models/tf-resnet56-cifar10.json -n 10");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(contains(r.output, path.string())) << r.output;
+  EXPECT_TRUE(contains(r.output, "not a TensorFlow GraphDef")) << r.output;
+}
+
+TEST(Cli, ModelWhoseClassesDoNotMatchTheData) {
+  DPURUN_REQUIRE_SHARED(test::shared("models/mnist-tf1-zcu104/DigitRecognitiion_model.pb"));
+  DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
+  // MNIST digits "0".."9" against CIFAR-10's airplane…truck.
+  auto r = run_cli("eval --model mnist-tf1-zcu104 -n 10");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(contains(r.output, "\"airplane\"")) << r.output;
+}
+
+TEST(Cli, ModelWhoseInputShapeDoesNotFitTheData) {
+  auto model = test::shared("models/mnist-tf1-zcu104/DigitRecognitiion_model.pb");
+  DPURUN_REQUIRE_SHARED(model);
+  DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
+  // The 28×28 grayscale MNIST model, told that its classes are CIFAR-10's, over 32×32 images.
+  auto manifest = test::temp_dir() / "mnist-as-cifar.json";
+  test::write_file(manifest, R"({"files": {"float": ")" + model + R"("},
+    "preprocess": {"channel_order": "GRAY"},
+    "classes": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]})");
+  auto r = run_cli("eval --model " + manifest.string() + " -n 10");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(contains(r.output, "32x32")) << r.output;
+  EXPECT_TRUE(contains(r.output, "28x28")) << r.output;
+  EXPECT_TRUE(contains(r.output, ".jpg")) << "names the image: " << r.output;
+}
+
+TEST(Cli, UnreadableImageIsNamed) {
+  DPURUN_REQUIRE_SHARED(test::shared("models/tf-resnet56-cifar10/float_frozen.pb"));
+  auto dir = test::temp_dir();
+  cv::Mat img(32, 32, CV_8UC3, cv::Scalar(1, 2, 3));
+  std::filesystem::create_directories(dir / "cat");
+  cv::imwrite((dir / "cat/ok.png").string(), img);
+  test::write_file(dir / "cat/zz_corrupt.jpg", "\xff\xd8\xff\xe0 not really a jpeg");
+  auto r = run_cli("eval --data " + dir.string());
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(contains(r.output, "zz_corrupt.jpg")) << r.output;
+  EXPECT_FALSE(contains(r.output, "top-1")) << "no partial results: " << r.output;
+}
+
+TEST(Cli, EvalWritesACompleteJsonReport) {
+  DPURUN_REQUIRE_SHARED(test::shared("models/tf-resnet56-cifar10/float_frozen.pb"));
+  DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
+  auto json_path = test::temp_dir() / "report.json";
+  auto r = run_cli("eval -n 64 -b 10 -t 2 --json " + json_path.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "top-1")) << r.output;
+  auto j = nlohmann::json::parse(test::read_file(json_path));
+  EXPECT_EQ(j["settings"]["batch"], 10);
+  EXPECT_EQ(j["settings"]["threads"], 2);
+  EXPECT_EQ(j["settings"]["limit"], 64);
+  EXPECT_EQ(j["images"], 64);
+  EXPECT_TRUE(j["complete"].get<bool>());
+  double top1 = j["accuracy"]["top1"];
+  EXPECT_GT(top1, 0.5) << "a trained model on its own test set";
+  EXPECT_LE(top1, j["accuracy"]["top5"].get<double>());
+  std::int64_t total = 0, diagonal = 0;
+  auto cm = j["accuracy"]["confusion_matrix"];
+  ASSERT_EQ(cm.size(), 10u);
+  for (std::size_t t = 0; t < 10; ++t)
+    for (std::size_t p = 0; p < 10; ++p) {
+      total += cm[t][p].get<std::int64_t>();
+      if (t == p) diagonal += cm[t][p].get<std::int64_t>();
+    }
+  EXPECT_EQ(total, 64);
+  EXPECT_EQ(diagonal, j["accuracy"]["top1_correct"].get<std::int64_t>());
+  EXPECT_GT(j["throughput"]["images_per_second"].get<double>(), 0);
+  EXPECT_EQ(j["latency_ms"]["per_batch"]["count"], 7);  // 64 images in batches of 10
+  // Images spread over the set: every class appears.
+  for (std::size_t t = 0; t < 10; ++t) {
+    std::int64_t row = 0;
+    for (std::size_t p = 0; p < 10; ++p) row += cm[t][p].get<std::int64_t>();
+    EXPECT_GT(row, 0) << "class " << t;
+  }
+}
+
+}  // namespace
+}  // namespace dpurun

@@ -1,0 +1,177 @@
+// Data set readers: labels.csv, class folders, CIFAR-10 binary batches, and their failures.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+
+#include "dpurun/dataset.h"
+#include "dpurun/error.h"
+#include "support/test_env.h"
+
+namespace dpurun {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Writes a w×h PNG whose BGR pixel (y, x) is (b0 + x, g0 + y, r0).
+void write_png(const fs::path& p, int w, int h, int b0, int g0, int r0) {
+  cv::Mat img(h, w, CV_8UC3);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) img.at<cv::Vec3b>(y, x) = cv::Vec3b(b0 + x, g0 + y, r0);
+  fs::create_directories(p.parent_path());
+  ASSERT_TRUE(cv::imwrite(p.string(), img));
+}
+
+Error open_error(const std::string& path, const std::vector<std::string>& classes = {}) {
+  try {
+    Dataset::open(path, classes);
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "opening " << path << " did not fail";
+  return Error(ErrorCode::kInternal, "");
+}
+
+const Shape kHwc{4, 3, 3};
+
+TEST(Dataset, LabelsCsvWithHeaderAndNames) {
+  auto dir = test::temp_dir();
+  write_png(dir / "img/a.png", 3, 4, 10, 20, 30);
+  write_png(dir / "img/b.png", 3, 4, 40, 50, 60);
+  test::write_file(dir / "labels.csv", "path,label_index,label_name\nimg/a.png,1,dog\nimg/b.png,0,cat\n");
+  Dataset d = Dataset::open(dir.string());
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d.kind(), "labels.csv");
+  EXPECT_EQ(d.label(0), 1);
+  EXPECT_EQ(d.label(1), 0);
+  EXPECT_EQ(d.class_names(), (std::vector<std::string>{"cat", "dog"}));
+}
+
+TEST(Dataset, LabelsCsvNamingMissingFilesSaysWhich) {
+  auto dir = test::temp_dir();
+  write_png(dir / "a.png", 3, 4, 0, 0, 0);
+  test::write_file(dir / "labels.csv", "a.png,0\nmissing_one.png,1\nmissing_two.png,1\n");
+  Error e = open_error(dir.string());
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidData);
+  std::string msg = e.what();
+  EXPECT_NE(msg.find("2 file(s)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("missing_one.png (line 2)"), std::string::npos) << msg;
+}
+
+TEST(Dataset, LabelsCsvWithBadLabelOrConflictingNames) {
+  auto dir = test::temp_dir();
+  write_png(dir / "a.png", 3, 4, 0, 0, 0);
+  test::write_file(dir / "labels.csv", "a.png,cat\n");
+  EXPECT_NE(std::string(open_error(dir.string()).what()).find("labels.csv:1"), std::string::npos);
+  test::write_file(dir / "labels.csv", "a.png,0,cat\na.png,0,dog\n");
+  EXPECT_NE(std::string(open_error(dir.string()).what()).find("\"dog\""), std::string::npos);
+  // The manifest's class names must agree with the file's.
+  test::write_file(dir / "labels.csv", "a.png,0,cat\n");
+  EXPECT_EQ(open_error(dir.string(), {"airplane"}).code(), ErrorCode::kInvalidData);
+}
+
+TEST(Dataset, ClassFoldersFollowTheManifestOrder) {
+  auto dir = test::temp_dir();
+  write_png(dir / "zebra/1.png", 3, 4, 0, 0, 0);
+  write_png(dir / "ant/1.png", 3, 4, 0, 0, 0);
+  write_png(dir / "ant/2.png", 3, 4, 0, 0, 0);
+  test::write_file(dir / "ant/notes.txt", "not an image");
+  Dataset sorted = Dataset::open(dir.string());
+  EXPECT_EQ(sorted.kind(), "class folders");
+  ASSERT_EQ(sorted.size(), 3u);
+  EXPECT_EQ(sorted.class_names(), (std::vector<std::string>{"ant", "zebra"}));
+  EXPECT_EQ(sorted.label(2), 1);
+  Dataset ordered = Dataset::open(dir.string(), {"zebra", "ant"});
+  EXPECT_EQ(ordered.label(0), 1);  // ant/1.png
+  EXPECT_EQ(ordered.label(2), 0);  // zebra/1.png
+  EXPECT_EQ(open_error(dir.string(), {"zebra"}).code(), ErrorCode::kInvalidData);
+}
+
+TEST(Dataset, MissingOrEmptyDirectory) {
+  Error e = open_error("/nonexistent/cifar");
+  EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+  EXPECT_NE(std::string(e.what()).find("get-cifar10.sh"), std::string::npos) << e.what();
+  EXPECT_EQ(open_error(test::temp_dir().string()).code(), ErrorCode::kInvalidData);
+}
+
+TEST(Dataset, UnreadableImageIsNamedWhenLoaded) {
+  auto dir = test::temp_dir();
+  write_png(dir / "c/good.png", 3, 4, 0, 0, 0);
+  test::write_file(dir / "c/broken.png", "\x89PNG\r\n\x1a\n truncated");
+  Dataset d = Dataset::open(dir.string());
+  std::vector<float> out(36);
+  Preprocessing pre;
+  try {
+    d.load(0, pre, kHwc, out.data());  // broken.png sorts first
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidData);
+    EXPECT_NE(std::string(e.what()).find("broken.png"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(d.load(1, pre, kHwc, out.data()));
+}
+
+std::string cifar_record(std::uint8_t label, std::uint8_t base) {
+  std::string r(1 + 3072, '\0');
+  r[0] = static_cast<char>(label);
+  for (int c = 0; c < 3; ++c)
+    for (int p = 0; p < 1024; ++p) r[1 + c * 1024 + p] = static_cast<char>(base + c * 10 + p % 7);
+  return r;
+}
+
+TEST(Dataset, CifarBinaryBatches) {
+  auto dir = test::temp_dir();
+  test::write_file(dir / "test_batch.bin", cifar_record(3, 0) + cifar_record(9, 100));
+  Dataset d = Dataset::open(dir.string());
+  EXPECT_EQ(d.kind(), "cifar10 binary");
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d.label(0), 3);
+  EXPECT_EQ(d.label(1), 9);
+  EXPECT_EQ(d.class_names().at(9), "truck");
+  EXPECT_EQ(d.name(1), "test_batch.bin#1");
+
+  // Records are R, G, B planes; RGB preprocessing keeps that order, BGR swaps it.
+  std::vector<float> out(32 * 32 * 3);
+  Preprocessing rgb;
+  d.load(1, rgb, {32, 32, 3}, out.data());
+  EXPECT_EQ(out[0], 100.f);
+  EXPECT_EQ(out[1], 110.f);
+  EXPECT_EQ(out[2], 120.f);
+  EXPECT_EQ(out[3 * 5 + 0], 105.f);  // pixel 5: p % 7 == 5
+  Preprocessing bgr;
+  bgr.channel_order = Preprocessing::ChannelOrder::kBGR;
+  d.load(1, bgr, {32, 32, 3}, out.data());
+  EXPECT_EQ(out[0], 120.f);
+  EXPECT_EQ(out[2], 100.f);
+
+  // The file itself may be named, and then only it is read.
+  EXPECT_EQ(Dataset::open((dir / "test_batch.bin").string()).size(), 2u);
+}
+
+TEST(Dataset, TruncatedOrMislabelledBinary) {
+  auto dir = test::temp_dir();
+  test::write_file(dir / "test_batch.bin", cifar_record(1, 0).substr(0, 3000));
+  Error e = open_error(dir.string());
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidData);
+  EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+  test::write_file(dir / "test_batch.bin", cifar_record(12, 0));
+  e = open_error(dir.string());
+  EXPECT_NE(std::string(e.what()).find("label 12"), std::string::npos) << e.what();
+}
+
+TEST(Dataset, TheSharedCifarTestSet) {
+  auto dir = test::shared("data/cifar10-test-jpg");
+  DPURUN_REQUIRE_SHARED(dir);
+  Dataset d = Dataset::open(dir);
+  EXPECT_EQ(d.size(), 10000u);
+  std::vector<std::string> classes{"airplane", "automobile", "bird",  "cat",  "deer",
+                                   "dog",      "frog",       "horse", "ship", "truck"};
+  EXPECT_EQ(d.class_names(), classes);
+  std::vector<int> per_class(10, 0);
+  for (std::size_t i = 0; i < d.size(); ++i) per_class[static_cast<std::size_t>(d.label(i))]++;
+  for (int n : per_class) EXPECT_EQ(n, 1000);
+  EXPECT_NE(d.name(1234).find("test/automobile/0234.jpg"), std::string::npos) << d.name(1234);
+}
+
+}  // namespace
+}  // namespace dpurun

@@ -1,0 +1,65 @@
+// The manifests under models/ and the manifest parser's checks.
+#include <gtest/gtest.h>
+
+#include "dpurun/error.h"
+#include "dpurun/manifest.h"
+#include "support/test_env.h"
+
+namespace dpurun {
+namespace {
+
+const std::string kModels = DPURUN_SOURCE_DIR "/models";
+
+TEST(Manifest, EveryManifestParsesAndNamesFilesInShared) {
+  auto manifests = load_manifests(kModels, test::shared("models"));
+  ASSERT_GE(manifests.size(), 10u) << "one manifest per model in ../shared/models";
+  DPURUN_REQUIRE_SHARED(test::shared("models"));
+  for (const auto& m : manifests) {
+    EXPECT_FALSE(m.classes.empty()) << m.path;
+    for (const auto& [variant, file] : m.files)
+      EXPECT_TRUE(std::filesystem::exists(file)) << m.path << ": " << variant << " → " << file;
+  }
+}
+
+Error parse_error(const std::string& text) {
+  auto path = (test::temp_dir() / "m.json").string();
+  test::write_file(path, text);
+  try {
+    Manifest::load(path, "/models");
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    return e;
+  }
+  ADD_FAILURE() << "parsing did not fail: " << text;
+  return Error(ErrorCode::kInternal, "");
+}
+
+TEST(Manifest, RejectsBadManifests) {
+  EXPECT_NE(std::string(parse_error("{not json").what()).find("not valid JSON"), std::string::npos);
+  EXPECT_NE(std::string(parse_error(R"({"files": {"float": "a.pb"}, "colour": 1})").what())
+                .find("unknown field \"colour\""),
+            std::string::npos);
+  parse_error(R"({"files": {}})");
+  parse_error(R"({"files": {"float": "a.pb"}, "preprocess": {"channel_order": "RBG"}})");
+  parse_error(R"({"files": {"float": "a.pb"}, "preprocess": {"mean": [0, 0]}})");
+  parse_error(R"({"files": {"float": "a.pb"}, "preprocess": {"std": [1, 0, 1]}})");
+  parse_error(R"({"files": {"float": "a.pb"}, "preprocess": {"scale": "big"}})");
+}
+
+TEST(Manifest, VariantsResolveAgainstTheModelRoot) {
+  auto path = (test::temp_dir() / "m.json").string();
+  test::write_file(path, R"({"name": "m", "files": {"float": "f/a.pb", "quantized": "/abs/q.pb"},
+                             "default": "float"})");
+  Manifest m = Manifest::load(path, "/models");
+  EXPECT_EQ(m.model_file(), "/models/f/a.pb");
+  EXPECT_EQ(m.model_file("quantized"), "/abs/q.pb");
+  try {
+    m.model_file("int8");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("float, quantized"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace dpurun

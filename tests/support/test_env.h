@@ -1,0 +1,37 @@
+// Paths and helpers shared by the tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace dpurun::test {
+
+// A path under ../shared (the real models and data), read in place.
+std::string shared(const std::string& relative);
+// A fresh, empty directory under the system temp dir, named after the running test.
+std::filesystem::path temp_dir();
+void write_file(const std::filesystem::path& p, const std::string& bytes);
+std::string read_file(const std::filesystem::path& p);
+// Deterministic values in [lo, hi).
+std::vector<float> random_floats(std::size_t n, unsigned seed, float lo = -1.f, float hi = 1.f);
+
+// Runs the dpurun CLI with `args`; returns its exit code and combined output.
+struct CliResult {
+  int exit_code;
+  std::string output;
+};
+CliResult run_cli(const std::string& args);
+
+}  // namespace dpurun::test
+
+// Skips the test, saying why, when a file or folder of ../shared is not on this machine.
+#define DPURUN_REQUIRE_SHARED(path)                                                          \
+  do {                                                                                       \
+    if (!std::filesystem::exists(path))                                                      \
+      GTEST_SKIP() << "needs " << (path)                                                     \
+                   << " (the shared models and data, ../shared beside the repository); "    \
+                      "not found on this machine";                                           \
+  } while (0)
