@@ -23,14 +23,14 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const Progr
   if (s.threads < 0) throw Error(ErrorCode::kInvalidArgument, "--threads must be 0 or more");
   auto t_start = Clock::now();
 
+  // The data set first: it is cheap to open and the commonest thing to get wrong.
+  Dataset data = Dataset::open(s.data, manifest.classes);
   ModelOptions mo;
   if (!manifest.input_name.empty()) mo.inputs = {manifest.input_name};
   if (!manifest.output_name.empty()) mo.outputs = {manifest.output_name};
   mo.input_shape = manifest.input_shape;
   Model model = Model::load(s.model_file, mo);
   CpuExecutor exec(model, CpuOptions{s.threads, s.kernels});
-
-  Dataset data = Dataset::open(s.data, manifest.classes);
   const std::size_t classes = std::max(manifest.classes.size(), data.class_names().size());
   if (exec.output_elements() < static_cast<std::int64_t>(classes))
     throw Error(ErrorCode::kInvalidArgument,
