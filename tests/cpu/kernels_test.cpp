@@ -42,6 +42,9 @@ struct Case {
   std::function<std::vector<float>(const std::vector<float>&)> expected = nullptr;
 };
 
+// Names the case in test listings (instead of its bytes).
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 std::vector<float> run_dpurun(const std::string& path, const std::vector<float>& input, int batch,
                               KernelChoice kernels) {
   Model m = Model::load(path, ModelOptions{{"x"}, {"y"}, {}});

@@ -15,9 +15,12 @@
 namespace dpurun {
 namespace {
 
+Manifest resnet_manifest() {
+  return Manifest::load(DPURUN_SOURCE_DIR "/models/tf-resnet56-cifar10.json", test::shared("models"));
+}
+
 TEST(OpenCvOracle, ResNetFloatOverTheWholeTestSet) {
-  auto manifest_path = std::string(DPURUN_SOURCE_DIR) + "/models/tf-resnet56-cifar10.json";
-  Manifest manifest = Manifest::load(manifest_path, test::shared("models"));
+  Manifest manifest = resnet_manifest();
   auto model_path = manifest.model_file("float");
   auto data_path = test::shared("data/cifar10-test-jpg");
   DPURUN_REQUIRE_SHARED(model_path);
@@ -81,8 +84,7 @@ TEST(OpenCvOracle, ResNetFloatOverTheWholeTestSet) {
 }
 
 TEST(OpenCvOracle, FastAndReferenceKernelsAgreeOnRealImages) {
-  auto manifest_path = std::string(DPURUN_SOURCE_DIR) + "/models/tf-resnet56-cifar10.json";
-  Manifest manifest = Manifest::load(manifest_path, test::shared("models"));
+  Manifest manifest = resnet_manifest();
   auto model_path = manifest.model_file("float");
   auto data_path = test::shared("data/cifar10-test-jpg");
   DPURUN_REQUIRE_SHARED(model_path);
