@@ -92,9 +92,10 @@ void bias_add(TfGraphBuilder& g, const std::string& name, const std::string& x, 
   auto& n = g.op(name, "BiasAdd", {x, weights(g, name + "/b", {c}, seed)});
   TfGraphBuilder::set_string(n, "data_format", "NHWC");
 }
-void batch_norm(TfGraphBuilder& g, const std::string& name, const std::string& x, std::int64_t c) {
+void batch_norm(TfGraphBuilder& g, const std::string& name, const std::string& x, std::int64_t c,
+                const std::string& op = "FusedBatchNormV3") {
   auto pos = test::random_floats(static_cast<std::size_t>(c), 91, 0.5f, 2.f);
-  auto& n = g.op(name, "FusedBatchNormV3",
+  auto& n = g.op(name, op,
                  {x, g.constant(name + "/gamma", {c}, test::random_floats(c, 92, 0.5f, 1.5f)),
                   g.constant(name + "/beta", {c}, test::random_floats(c, 93)),
                   g.constant(name + "/mean", {c}, test::random_floats(c, 94)),
@@ -160,7 +161,7 @@ std::vector<Case> cases() {
   c.push_back({"conv1x1_bn_folded_relu6",
                [](TfGraphBuilder& g) {
                  g.conv2d("conv", "x", weights(g, "w", {1, 1, 6, 9}, 8), 1, "VALID");
-                 batch_norm(g, "bn", "conv", 9);
+                 batch_norm(g, "bn", "conv", 9, "FusedBatchNorm");
                  g.op("y", "Relu6", {"bn"});
                },
                {3, 7, 9, 6}});
@@ -402,6 +403,29 @@ TEST(Executor, RejectsBadBatchAndThreads) {
   CpuExecutor exec(m);
   float in[4] = {}, out[4] = {};
   EXPECT_THROW(exec.run(in, out, 0), Error);
+}
+
+}  // namespace
+}  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// OpenCV's importer knows FusedBatchNorm and V3 only; V2 must give exactly what V3 gives.
+TEST(Executor, FusedBatchNormVersionsAgree) {
+  std::vector<std::vector<float>> outs;
+  for (const char* op : {"FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3"}) {
+    TfGraphBuilder g;
+    g.placeholder("x", {-1, 5, 5, 3});
+    g.op("relu", "Relu", {"x"});
+    batch_norm(g, "y", "relu", 3, op);
+    auto path = (test::temp_dir() / "m.pb").string();
+    test::write_file(path, g.bytes());
+    auto input = test::random_floats(2 * 75, 40);
+    outs.push_back(run_dpurun(path, input, 2, KernelChoice::kReference));
+  }
+  EXPECT_EQ(outs[0], outs[1]);
+  EXPECT_EQ(outs[1], outs[2]);
 }
 
 }  // namespace
