@@ -20,6 +20,15 @@ const char* to_string(Activation a) {
   return "?";
 }
 
+const char* to_string(RoundMode r) {
+  switch (r) {
+    case RoundMode::kDpu: return "DPU_ROUND";
+    case RoundMode::kStd: return "STD_ROUND";
+    case RoundMode::kPy3: return "PY3_ROUND";
+  }
+  return "?";
+}
+
 const char* to_string(OpType op) {
   switch (op) {
     case OpType::kConv2D: return "Conv2D";
@@ -34,6 +43,9 @@ const char* to_string(OpType op) {
     case OpType::kMean: return "Mean";
     case OpType::kReshape: return "Reshape";
     case OpType::kSoftmax: return "Softmax";
+    case OpType::kFix: return "Fix";
+    case OpType::kQuantize: return "Quantize";
+    case OpType::kDequantize: return "Dequantize";
   }
   return "?";
 }

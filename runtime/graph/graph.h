@@ -25,12 +25,29 @@ constexpr int kNone = -1;
 // Constant data owned by a value; shared so that passes can copy graphs cheaply.
 using Buffer = std::shared_ptr<const std::vector<std::byte>>;
 
+// How the DPU rounds a fixed-point result (a tensor's round_mode in XIR).
+enum class RoundMode {
+  kDpu,  // DPU_ROUND: floor(x + 0.5), half towards +infinity
+  kStd,  // STD_ROUND: half away from zero
+  kPy3,  // PY3_ROUND: half to even
+};
+const char* to_string(RoundMode r);
+
+// A fixed-point format: real = integer × 2^-fix_point, integers of bit_width bits.
+struct FixInfo {
+  int fix_point = 0;
+  int bit_width = 8;
+  bool is_signed = true;
+  RoundMode round = RoundMode::kDpu;
+};
+
 struct Value {
   std::string name;
   DataType type = DataType::kFloat32;
   Shape shape;
   Buffer data;  // set for constants
   NodeId producer = kNone;
+  std::optional<FixInfo> fix;  // set on int8 values
 
   bool is_constant() const { return data != nullptr; }
   template <typename T>
@@ -77,6 +94,13 @@ struct FullyConnectedParams {
 enum class BinaryKind { kAdd, kSub, kMul, kDiv };
 struct BinaryParams {
   BinaryKind kind = BinaryKind::kAdd;  // numpy broadcasting
+  ActivationParams act;                // applied to the result (fused Add + Relu)
+};
+
+// Fix: the quantizer's simulation in float, y = saturate(round(x · 2^fp)) · 2^-fp.
+// Quantize: float → integer with the output value's FixInfo. Dequantize: integer → float.
+struct FixParams {
+  FixInfo fix;
 };
 
 // ScaleShift: per-channel (last axis) out = x * scale + shift; inputs {x, scale [C], shift [C]}.
@@ -109,7 +133,7 @@ struct SoftmaxParams {
 // Reshape needs no parameters: the output value's shape says it all.
 using OpParams = std::variant<std::monostate, ConvParams, PoolParams, FullyConnectedParams,
                               BinaryParams, ScaleShiftParams, UnaryParams, ConcatParams, PadParams,
-                              MeanParams, SoftmaxParams>;
+                              MeanParams, SoftmaxParams, FixParams>;
 
 enum class OpType {
   kConv2D,
@@ -124,6 +148,9 @@ enum class OpType {
   kMean,
   kReshape,
   kSoftmax,
+  kFix,
+  kQuantize,
+  kDequantize,
 };
 const char* to_string(OpType op);
 

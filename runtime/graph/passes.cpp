@@ -14,6 +14,8 @@ bool is_weighted(OpType op) {
 
 ActivationParams* activation_of(Node& n) {
   if (auto* c = std::get_if<ConvParams>(&n.params)) return &c->act;
+  if (auto* b = std::get_if<BinaryParams>(&n.params))
+    return b->kind == BinaryKind::kAdd ? &b->act : nullptr;
   if (auto* f = std::get_if<FullyConnectedParams>(&n.params)) return &f->act;
   if (auto* s = std::get_if<ScaleShiftParams>(&n.params)) return &s->act;
   return nullptr;
@@ -150,7 +152,9 @@ class Fuser {
             p->inputs[2] = new_constant(g_.value(p->inputs[2]), "+", b);
           } else {
             auto add = ov.as<float>();
-            set_bias(*p, g_.add_constant(ov.name, {channels}, std::vector<float>(add.begin(), add.end())));
+            ValueId b = g_.add_constant(ov.name, {channels}, std::vector<float>(add.begin(), add.end()));
+            g_.value(b).fix = g_.value(other).fix;  // a quantized bias keeps its fix point
+            set_bias(*p, b);
           }
           absorb(*p, i);
           return true;
@@ -169,6 +173,7 @@ class Fuser {
         n.p<ScaleShiftParams>().act.kind == Activation::kNone) {
       Node* p = sole_producer(n.inputs[0]);
       if (!p || !is_weighted(p->op) || !plain_output(*p)) return false;
+      if (g_.value(p->inputs[1]).fix) return false;  // quantized weights stay on their grid
       auto scale = g_.value(n.inputs[1]).as<float>();
       auto shift = g_.value(n.inputs[2]).as<float>();
       const Value& wv = g_.value(p->inputs[1]);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "dpurun/error.h"
+#include "graph/lower_fix.h"
 #include "graph/passes.h"
 #include "loaders/tensorflow/graph_def_loader.h"
 
@@ -42,6 +43,7 @@ graph::Graph load_model(const std::string& path, const LoadOptions& options) {
                   path + ": unknown model format; dpurun reads TensorFlow frozen graphs (.pb)");
   }
   graph::fuse_for_inference(g);
+  if (graph::has_fix_ops(g)) graph::lower_fix_to_integer(g);
   return g;
 }
 

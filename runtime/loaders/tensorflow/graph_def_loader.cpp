@@ -28,6 +28,7 @@ struct Known {
   Shape shape;
   std::vector<float> f;
   std::vector<std::int64_t> i;
+  std::optional<graph::FixInfo> fix;  // weights after a FixNeuron: values on this fix grid
   std::int64_t size() const { return element_count(shape); }
 };
 
@@ -127,7 +128,9 @@ class Lowering {
     if (k.type != dpurun::DataType::kFloat32)
       throw Error(ErrorCode::kUnsupported,
                   source_ + ": integer tensor '" + name + "' is used as data; only float runs");
-    return g_.add_constant(name, k.shape, k.f);
+    ValueId v = g_.add_constant(name, k.shape, k.f);
+    g_.value(v).fix = k.fix;
+    return v;
   }
 
   void set_runtime(const NodeDef& n, ValueId v) {
@@ -169,6 +172,7 @@ class Lowering {
   void same_padding(const NodeDef& n, const std::string& padding, std::int64_t in, int k, int s,
                     int d, int& before, int& after, std::int64_t& out);
   Shape placeholder_shape(const NodeDef& n);
+  void lower_fix_neuron(const NodeDef& n);
 
   const GraphDef& def_;
   std::string source_;
@@ -712,6 +716,8 @@ void Lowering::lower(const NodeDef& n) {
     return set_known(n, std::move(k));
   }
 
+  if (op == "FixNeuron") return lower_fix_neuron(n);
+
   // Ops on known values only are folded at load time.
   bool all_known = !refs.empty();
   for (std::size_t j = 0; j < refs.size(); ++j) all_known &= input(n, j).kind == Entry::kKnown;
@@ -887,9 +893,34 @@ void Lowering::lower(const NodeDef& n) {
     return void(add_node(n, OpType::kSoftmax, graph::SoftmaxParams{}, {x}, shape_of(x)));
   }
   if (op == "NoOp") return;
-  fail(n, ErrorCode::kUnsupported,
-       "op '" + op + "' is not supported by dpurun's TensorFlow loader" +
-           (op == "FixNeuron" ? " yet (quantized graphs: run the float frozen graph)" : ""));
+  fail(n, ErrorCode::kUnsupported, "op '" + op + "' is not supported by dpurun's TensorFlow loader");
+}
+
+// vai_q_tensorflow's FixNeuron: quantize_pos is the fix point. The DPU rounds half up
+// (DPU_ROUND); the attribute set has no round mode, so that is what is emulated.
+void Lowering::lower_fix_neuron(const NodeDef& n) {
+  graph::FixInfo fix;
+  if (!attr(n, "quantize_pos"))
+    fail(n, ErrorCode::kInvalidModel, "FixNeuron has no quantize_pos (the fix point)");
+  fix.fix_point = static_cast<int>(attr_i(n, "quantize_pos", 0));
+  fix.bit_width = static_cast<int>(attr_i(n, "bit_width", 8));
+  if (fix.bit_width < 2 || fix.bit_width > 16)
+    fail(n, ErrorCode::kInvalidModel, "bit_width " + std::to_string(fix.bit_width) + " is not valid");
+  if (fix.fix_point < -32 || fix.fix_point > 32)
+    fail(n, ErrorCode::kInvalidModel, "quantize_pos " + std::to_string(fix.fix_point) + " is not valid");
+  Entry& in = input(n, 0);
+  if (in.kind == Entry::kKnown) {  // weights: snapped to the grid at load time
+    Known k = *in.known;
+    if (k.type != dpurun::DataType::kFloat32) fail(n, ErrorCode::kInvalidModel, "quantizes integers");
+    const double up = std::ldexp(1.0, fix.fix_point), down = std::ldexp(1.0, -fix.fix_point);
+    const double lo = -std::ldexp(1.0, fix.bit_width - 1), hi = std::ldexp(1.0, fix.bit_width - 1) - 1;
+    for (float& v : k.f)
+      v = static_cast<float>(std::clamp(std::floor(double(v) * up + 0.5), lo, hi) * down);
+    k.fix = fix;
+    return set_known(n, std::move(k));
+  }
+  ValueId x = runtime_input(n, 0);
+  add_node(n, OpType::kFix, graph::FixParams{fix}, {x}, shape_of(x));
 }
 
 Graph Lowering::run() {

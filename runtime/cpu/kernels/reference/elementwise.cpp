@@ -21,6 +21,7 @@ class Binary : public Kernel {
  public:
   explicit Binary(const KernelArgs& a)
       : kind_(a.node.p<graph::BinaryParams>().kind),
+        act_(a.node.p<graph::BinaryParams>().act),
         a_(static_cast<const float*>(a.inputs[0])),
         b_(static_cast<const float*>(a.inputs[1])),
         out_(static_cast<float*>(a.output)),
@@ -39,18 +40,20 @@ class Binary : public Kernel {
         ia += pos * sa_[d];
         ib += pos * sb_[d];
       }
-      float x = a_[ia], y = b_[ib];
+      float x = a_[ia], y = b_[ib], r = 0.f;
       switch (kind_) {
-        case graph::BinaryKind::kAdd: out_[i] = x + y; break;
-        case graph::BinaryKind::kSub: out_[i] = x - y; break;
-        case graph::BinaryKind::kMul: out_[i] = x * y; break;
-        case graph::BinaryKind::kDiv: out_[i] = x / y; break;
+        case graph::BinaryKind::kAdd: r = x + y; break;
+        case graph::BinaryKind::kSub: r = x - y; break;
+        case graph::BinaryKind::kMul: r = x * y; break;
+        case graph::BinaryKind::kDiv: r = x / y; break;
       }
+      out_[i] = activate(r, act_);
     }
   }
 
  private:
   graph::BinaryKind kind_;
+  graph::ActivationParams act_;
   const float* a_;
   const float* b_;
   float* out_;

@@ -18,4 +18,11 @@ std::unique_ptr<Kernel> make_reshape(const KernelArgs& a);
 std::unique_ptr<Kernel> make_mean(const KernelArgs& a);
 std::unique_ptr<Kernel> make_softmax(const KernelArgs& a);
 
+// DPU integer ops (fix_ops.cpp).
+std::unique_ptr<Kernel> make_conv_fix(const KernelArgs& a);  // Conv2D, DepthwiseConv2D, FullyConnected
+std::unique_ptr<Kernel> make_pool_fix(const KernelArgs& a);  // Pool and Mean over H, W
+std::unique_ptr<Kernel> make_add_fix(const KernelArgs& a);
+std::unique_ptr<Kernel> make_unary_fix(const KernelArgs& a);
+std::unique_ptr<Kernel> make_convert(const KernelArgs& a);  // Fix, Quantize, Dequantize
+
 }  // namespace dpurun::cpu::reference

@@ -1,4 +1,4 @@
-// Plain data movement: concat, pad, reshape.
+// Plain data movement: concat, pad, reshape; for any element type (float or int8).
 #include <algorithm>
 #include <cstring>
 
@@ -7,17 +7,22 @@
 namespace dpurun::cpu::reference {
 namespace {
 
+std::size_t element_size(const KernelArgs& a) {
+  return size_of(a.graph.value(a.node.outputs[0]).type);
+}
+
 class Concat : public Kernel {
  public:
-  explicit Concat(const KernelArgs& a) : out_(static_cast<float*>(a.output)) {
+  explicit Concat(const KernelArgs& a) : out_(static_cast<std::byte*>(a.output)) {
+    const auto es = static_cast<std::int64_t>(element_size(a));
     int axis = a.node.p<graph::ConcatParams>().axis;
     outer_ = 1;
     for (int d = 0; d < axis; ++d) outer_ *= a.output_shape[static_cast<std::size_t>(d)];
     for (std::size_t i = 0; i < a.inputs.size(); ++i) {
-      std::int64_t inner = 1;
+      std::int64_t inner = es;
       for (std::size_t d = static_cast<std::size_t>(axis); d < a.input_shapes[i].size(); ++d)
         inner *= a.input_shapes[i][d];
-      parts_.push_back({static_cast<const float*>(a.inputs[i]), inner});
+      parts_.push_back({static_cast<const std::byte*>(a.inputs[i]), inner});
       row_ += inner;
     }
   }
@@ -25,26 +30,27 @@ class Concat : public Kernel {
   void run() override {
 #pragma omp parallel for schedule(static)
     for (std::int64_t o = 0; o < outer_; ++o) {
-      float* dst = out_ + o * row_;
+      std::byte* dst = out_ + o * row_;
       for (const auto& [src, inner] : parts_) {
-        std::memcpy(dst, src + o * inner, static_cast<std::size_t>(inner) * sizeof(float));
+        std::memcpy(dst, src + o * inner, static_cast<std::size_t>(inner));
         dst += inner;
       }
     }
   }
 
  private:
-  float* out_;
-  std::int64_t outer_ = 1, row_ = 0;
-  std::vector<std::pair<const float*, std::int64_t>> parts_;
+  std::byte* out_;
+  std::int64_t outer_ = 1, row_ = 0;  // row_ and the parts' sizes in bytes
+  std::vector<std::pair<const std::byte*, std::int64_t>> parts_;
 };
 
+template <typename T>
 class Pad : public Kernel {
  public:
   explicit Pad(const KernelArgs& a)
       : p_(a.node.p<graph::PadParams>()),
-        x_(static_cast<const float*>(a.inputs[0])),
-        out_(static_cast<float*>(a.output)),
+        x_(static_cast<const T*>(a.inputs[0])),
+        out_(static_cast<T*>(a.output)),
         xs_(a.input_shapes[0]),
         os_(a.output_shape) {}
 
@@ -62,37 +68,40 @@ class Pad : public Kernel {
         src += pos * stride;
         stride *= xs_[d];
       }
-      out_[i] = inside ? x_[src] : p_.value;
+      out_[i] = inside ? x_[src] : static_cast<T>(p_.value);
     }
   }
 
  private:
   graph::PadParams p_;
-  const float* x_;
-  float* out_;
+  const T* x_;
+  T* out_;
   Shape xs_, os_;
 };
 
 class Copy : public Kernel {
  public:
   explicit Copy(const KernelArgs& a)
-      : x_(static_cast<const float*>(a.inputs[0])),
-        out_(static_cast<float*>(a.output)),
-        bytes_(static_cast<std::size_t>(element_count(a.output_shape)) * sizeof(float)) {}
+      : x_(a.inputs[0]),
+        out_(a.output),
+        bytes_(static_cast<std::size_t>(element_count(a.output_shape)) * element_size(a)) {}
   void run() override {
     if (out_ != x_) std::memcpy(out_, x_, bytes_);
   }
 
  private:
-  const float* x_;
-  float* out_;
+  const void* x_;
+  void* out_;
   std::size_t bytes_;
 };
 
 }  // namespace
 
 std::unique_ptr<Kernel> make_concat(const KernelArgs& a) { return std::make_unique<Concat>(a); }
-std::unique_ptr<Kernel> make_pad(const KernelArgs& a) { return std::make_unique<Pad>(a); }
+std::unique_ptr<Kernel> make_pad(const KernelArgs& a) {
+  if (element_size(a) == 1) return std::make_unique<Pad<std::int8_t>>(a);  // pads with integer 0
+  return std::make_unique<Pad<float>>(a);
+}
 std::unique_ptr<Kernel> make_reshape(const KernelArgs& a) { return std::make_unique<Copy>(a); }
 
 }  // namespace dpurun::cpu::reference

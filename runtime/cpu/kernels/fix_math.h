@@ -1,0 +1,82 @@
+// DPU fixed-point arithmetic shared by the integer kernels: rounding, saturation, and the
+// DPU's average-pooling factors. All intermediate values are exact in double (|x| < 2^53).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <utility>
+
+#include "graph/graph.h"
+
+namespace dpurun::cpu {
+
+inline double round_fix(double x, graph::RoundMode mode) {
+  switch (mode) {
+    case graph::RoundMode::kDpu: return std::floor(x + 0.5);
+    case graph::RoundMode::kStd: return std::round(x);  // half away from zero
+    case graph::RoundMode::kPy3: {                       // half to even
+      double f = std::floor(x), d = x - f;
+      if (d > 0.5) return f + 1;
+      if (d < 0.5) return f;
+      return std::fmod(f, 2.0) == 0.0 ? f : f + 1;
+    }
+  }
+  return x;
+}
+
+inline std::pair<double, double> fix_range(const graph::FixInfo& f) {
+  double lo = f.is_signed ? -std::ldexp(1.0, f.bit_width - 1) : 0.0;
+  double hi = f.is_signed ? std::ldexp(1.0, f.bit_width - 1) - 1 : std::ldexp(1.0, f.bit_width) - 1;
+  return {lo, hi};
+}
+
+// round, then saturate to the format's integer range.
+inline double quantize_fix(double x, const graph::FixInfo& f) {
+  auto [lo, hi] = fix_range(f);
+  double r = round_fix(x, f.round);
+  return r < lo ? lo : (r > hi ? hi : r);
+}
+
+// The DPU divides a window sum by kh·kw with a multiply by F / 2^S: fixed factors for the
+// common windows, exact for powers of two, otherwise the closest F / 2^S.
+struct AvgFactor {
+  std::int64_t multiplier;
+  int shift;
+};
+inline AvgFactor dpu_average_factor(int kh, int kw) {
+  if (kh == 3 && kw == 3) return {7, 6};
+  if (kh == 5 && kw == 5) return {10, 8};
+  if (kh == 6 && kw == 6) return {7, 8};
+  if (kh == 7 && kw == 7) return {21, 10};
+  if (kh == 14 && kw == 14) return {21, 12};
+  const double count = double(kh) * kw;
+  const double rec = 1.0 / count;
+  const int max_shift = static_cast<int>(std::ceil(std::log2(count * 128.0)));
+  AvgFactor best{1, 0};
+  double best_diff = 1.0;
+  for (int s = 0; s <= max_shift; ++s) {
+    double f = std::round(std::ldexp(rec, s));
+    double diff = std::abs(f / std::ldexp(1.0, s) - rec);
+    if (diff < best_diff) {
+      best = {static_cast<std::int64_t>(f), s};
+      best_diff = diff;
+    }
+  }
+  return best;
+}
+
+// An activation fused into a fix op, applied to a value already in the output scale.
+inline double activate_fix(double v, graph::Activation a, int fix_out) {
+  switch (a) {
+    case graph::Activation::kNone: return v;
+    case graph::Activation::kRelu: return v < 0 ? 0 : v;
+    case graph::Activation::kRelu6: {
+      double six = std::ldexp(6.0, fix_out);
+      return v < 0 ? 0 : (v > six ? six : v);
+    }
+    case graph::Activation::kLeakyRelu: return v < 0 ? v * 26.0 / 256.0 : v;  // the DPU's slope
+    default: return v;  // others are refused when the graph is lowered to integers
+  }
+}
+
+}  // namespace dpurun::cpu
