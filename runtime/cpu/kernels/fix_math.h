@@ -80,3 +80,36 @@ inline double activate_fix(double v, graph::Activation a, int fix_out) {
 }
 
 }  // namespace dpurun::cpu
+
+namespace dpurun::cpu {
+
+// The same requantization in integers, for the fast kernels: t is the exact sum in a scale of
+// 2^-shift_in relative to the output (t · 2^-shift = the output value); DPU_ROUND is
+// (t + 2^(shift-1)) >> shift with an arithmetic shift. Valid for relu, none and the DPU's
+// leaky relu (t · 26 / 256); other activations and round modes take the double path.
+struct IntegerRequant {
+  int shift = 0;  // ≥ 0
+  std::int64_t lo = -128, hi = 127;
+  graph::Activation act = graph::Activation::kNone;
+
+  static bool applies(graph::Activation a, graph::RoundMode r, int shift) {
+    return r == graph::RoundMode::kDpu && shift >= 0 && shift <= 40 &&
+           (a == graph::Activation::kNone || a == graph::Activation::kRelu ||
+            a == graph::Activation::kLeakyRelu);
+  }
+
+  std::int64_t operator()(std::int64_t t) const {
+    std::int64_t q;
+    if (t < 0 && act == graph::Activation::kRelu) {
+      q = 0;
+    } else if (t < 0 && act == graph::Activation::kLeakyRelu) {
+      const int s = shift + 8;
+      q = (t * 26 + (std::int64_t{1} << (s - 1))) >> s;
+    } else {
+      q = shift > 0 ? (t + (std::int64_t{1} << (shift - 1))) >> shift : t;
+    }
+    return q < lo ? lo : (q > hi ? hi : q);
+  }
+};
+
+}  // namespace dpurun::cpu

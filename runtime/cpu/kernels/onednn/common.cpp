@@ -25,17 +25,4 @@ bool append_activation(dnnl::post_ops& ops, const graph::ActivationParams& act) 
 
 }  // namespace onednn
 
-std::unique_ptr<Kernel> make_fast_kernel(const KernelArgs& a) {
-  if (a.graph.value(a.node.outputs[0]).type != DataType::kFloat32) return nullptr;
-  for (auto in : a.node.inputs)
-    if (a.graph.value(in).type != DataType::kFloat32) return nullptr;
-  switch (a.node.op) {
-    case graph::OpType::kConv2D:
-    case graph::OpType::kDepthwiseConv2D: return onednn::make_conv(a);
-    case graph::OpType::kPool: return onednn::make_pool(a);
-    case graph::OpType::kFullyConnected: return onednn::make_fully_connected(a);
-    default: return nullptr;
-  }
-}
-
 }  // namespace dpurun::cpu

@@ -16,5 +16,6 @@ bool append_activation(dnnl::post_ops& ops, const graph::ActivationParams& act);
 std::unique_ptr<Kernel> make_conv(const KernelArgs& a);
 std::unique_ptr<Kernel> make_pool(const KernelArgs& a);
 std::unique_ptr<Kernel> make_fully_connected(const KernelArgs& a);
+std::unique_ptr<Kernel> make_conv_fix(const KernelArgs& a);  // int8 Conv2D, Depthwise, FC
 
 }  // namespace dpurun::cpu::onednn
