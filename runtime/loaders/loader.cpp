@@ -43,7 +43,7 @@ graph::Graph load_model(const std::string& path, const LoadOptions& options) {
                   path + ": unknown model format; dpurun reads TensorFlow frozen graphs (.pb)");
   }
   graph::fuse_for_inference(g);
-  if (graph::has_fix_ops(g)) graph::lower_fix_to_integer(g);
+  if (graph::has_fix_ops(g) && !options.fix_in_float) graph::lower_fix_to_integer(g);
   return g;
 }
 

@@ -14,6 +14,9 @@ struct LoadOptions {
   std::vector<std::string> outputs;
   // Shape of the input where the file leaves it open (NHWC, batch as -1); empty: from the file.
   Shape input_shape;
+  // Quantized models: run fix ops as the quantizer's float simulation instead of lowering them
+  // to DPU integer arithmetic (for comparison; the integer path is the emulation).
+  bool fix_in_float = false;
 };
 
 enum class ModelFormat { kUnknown, kTensorFlowGraphDef };

@@ -63,6 +63,7 @@ std::string to_json(const EvalReport& r) {
         {"seconds_preprocess", r.seconds_preprocess},
         {"seconds_inference", r.seconds_inference}}},
       {"latency_ms", {{"per_batch", latency_json(r.batch_latency_ms)}}},
+      {"predictions", {{"image_indices", r.image_indices}, {"top1", r.predictions}}},
   };
   if (r.published_top1)
     j["published"] = {{"top1", *r.published_top1}, {"note", r.published_note}};

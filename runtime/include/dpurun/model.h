@@ -18,6 +18,9 @@ struct ModelOptions {
   std::vector<std::string> inputs;   // tensor names; empty: the model's own
   std::vector<std::string> outputs;  // tensor names; empty: the model's sinks
   Shape input_shape;                 // where the file leaves it open (NHWC, batch -1)
+  // Quantized models run as DPU integer arithmetic, bit for bit; true runs their fix ops as
+  // the quantizer's float simulation instead (vai_q's quantize_eval), for comparison.
+  bool fix_in_float = false;
 };
 
 class Model {

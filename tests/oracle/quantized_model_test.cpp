@@ -1,0 +1,98 @@
+// The int8 emulation of vai_q_tensorflow's quantize_eval_model.pb against the float graph it
+// was quantized from, over all 10,000 real CIFAR-10 test images.
+#include <gtest/gtest.h>
+
+#include "dpurun/cpu_executor.h"
+#include "dpurun/dataset.h"
+#include "dpurun/manifest.h"
+#include "support/test_env.h"
+
+namespace dpurun {
+namespace {
+
+struct Outputs {
+  std::vector<int> top1;
+  std::vector<float> values;
+};
+
+Outputs run(const Model& m, const std::vector<float>& input, std::size_t n, KernelChoice k) {
+  CpuExecutor exec(m, CpuOptions{2, k});
+  const std::size_t per = 3072, classes = 10, batch = 50;
+  Outputs o;
+  o.values.resize(n * classes);
+  for (std::size_t b = 0; b < n; b += batch)
+    exec.run(input.data() + b * per, o.values.data() + b * classes,
+             static_cast<int>(std::min(batch, n - b)));
+  for (std::size_t i = 0; i < n; ++i) {
+    const float* y = o.values.data() + i * classes;
+    o.top1.push_back(static_cast<int>(std::max_element(y, y + classes) - y));
+  }
+  return o;
+}
+
+TEST(QuantizedModel, ResNetInt8AgainstFloatOverTheWholeTestSet) {
+  Manifest manifest = Manifest::load(DPURUN_SOURCE_DIR "/models/tf-resnet56-cifar10.json",
+                                     test::shared("models"));
+  auto data_path = test::shared("data/cifar10-test-jpg");
+  DPURUN_REQUIRE_SHARED(manifest.model_file("quantized"));
+  DPURUN_REQUIRE_SHARED(data_path);
+  Dataset data = Dataset::open(data_path, manifest.classes);
+  const std::size_t n = data.size();
+  std::vector<float> input(n * 3072);
+  for (std::size_t i = 0; i < n; ++i)
+    data.load(i, manifest.preprocessing, {32, 32, 3}, input.data() + i * 3072);
+  ModelOptions mo{{manifest.input_name}, {manifest.output_name}, {}};
+  Model fp = Model::load(manifest.model_file("float"), mo);
+  Model q = Model::load(manifest.model_file("quantized"), mo);
+
+  mo.fix_in_float = true;
+  Model sim = Model::load(manifest.model_file("quantized"), mo);
+
+  Outputs f = run(fp, input, n, KernelChoice::kFast);
+  Outputs i8 = run(q, input, n, KernelChoice::kFast);
+  Outputs s = run(sim, input, n, KernelChoice::kFast);
+  std::size_t agree = 0, agree_sim = 0, f_ok = 0, q_ok = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    agree += f.top1[k] == i8.top1[k];
+    agree_sim += s.top1[k] == i8.top1[k];
+    f_ok += f.top1[k] == data.label(k);
+    q_ok += i8.top1[k] == data.label(k);
+  }
+  double f_top1 = 100.0 * double(f_ok) / double(n), q_top1 = 100.0 * double(q_ok) / double(n);
+  double agreement = 100.0 * double(agree) / double(n);
+  std::cout << "float top-1 " << f_top1 << " %, int8 top-1 " << q_top1 << " %, int8/float agreement "
+            << agreement << " %, int8/float-simulation agreement "
+            << 100.0 * double(agree_sim) / double(n) << " %\n";
+  // The authors report 93.14 % float and 92.33 % quantized on lossless images; the issue asks
+  // for top-1 within 1.5 points.
+  EXPECT_LE(std::abs(f_top1 - q_top1), 1.5);
+  // The integer lowering changes nothing against the quantizer's own float simulation of
+  // the same fix ops (float convolutions, fake-quantized tensors): identical top-1 everywhere.
+  EXPECT_EQ(agree_sim, n);
+  // Agreement with the float graph is a property of this quantized model: measured 92.6-92.7 %
+  // (the quantizer's float simulation gives the same), below the issue's hoped-for 97 %.
+  // The floor guards against regressions in the emulation.
+  EXPECT_GE(agreement, 92.0);
+}
+
+TEST(QuantizedModel, FastAndReferenceIntegerKernelsAreBitExactOnRealImages) {
+  Manifest manifest = Manifest::load(DPURUN_SOURCE_DIR "/models/tf-resnet56-cifar10.json",
+                                     test::shared("models"));
+  auto data_path = test::shared("data/cifar10-test-jpg");
+  DPURUN_REQUIRE_SHARED(manifest.model_file("quantized"));
+  DPURUN_REQUIRE_SHARED(data_path);
+  Dataset data = Dataset::open(data_path, manifest.classes);
+  const std::size_t n = 20;
+  std::vector<float> input(n * 3072);
+  for (std::size_t i = 0; i < n; ++i)
+    data.load(i * 499, manifest.preprocessing, {32, 32, 3}, input.data() + i * 3072);
+  Model q = Model::load(manifest.model_file("quantized"),
+                        ModelOptions{{manifest.input_name}, {manifest.output_name}, {}});
+  // Softmax runs in float after the integer network: its inputs are identical, so its
+  // outputs are too.
+  EXPECT_EQ(run(q, input, n, KernelChoice::kFast).values,
+            run(q, input, n, KernelChoice::kReference).values);
+}
+
+}  // namespace
+}  // namespace dpurun
