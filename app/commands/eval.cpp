@@ -13,6 +13,7 @@ namespace {
 struct EvalArgs {
   std::string model = kDefaultModel;
   std::string manifest, variant, data, json, kernels = "fast";
+  std::string reference, reference_variant;
   int threads = 0, batch = 32;
   std::size_t limit = 0;
   bool quiet = false;
@@ -42,6 +43,11 @@ Command add_eval(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"fast", "reference"}));
   cmd->add_option("--json", args->json, "Write the full report as JSON to this file");
+  cmd->add_option("--reference", args->reference,
+                  "Also run this model (e.g. the float graph of a quantized one) over the same "
+                  "images and report both, and how often their top-1 agree");
+  cmd->add_option("--reference-variant", args->reference_variant,
+                  "Variant of the reference's manifest (default: float)");
   cmd->add_flag("-q,--quiet", args->quiet, "No progress line");
 
   return {cmd, [args]() {
@@ -65,12 +71,33 @@ Command add_eval(CLI::App& app) {
       };
     EvalReport r = evaluate(s, rm.manifest, progress);
     if (tty) fmt::print(stderr, "\n");
-    fmt::print("{}", to_table(r));
+    if (args->reference.empty()) {
+      fmt::print("{}", to_table(r));
+      if (!args->json.empty()) {
+        write_file_atomically(args->json, to_json(r));
+        fmt::print("report  {}\n", args->json);
+      }
+      return r.complete ? kOk : kInputError;
+    }
+    // The reference: a model name, manifest or file; a bare variant name of the same manifest
+    // ("float") works too.
+    ResolvedModel ref = rm.manifest.files.count(args->reference)
+                            ? resolve_model(rm.manifest.path, "", args->reference)
+                            : resolve_model(args->reference, "", args->reference_variant);
+    EvalSettings rs = s;
+    rs.model_file = ref.file;
+    rs.manifest = ref.manifest.path;
+    rs.variant = ref.variant;
+    if (tty) fmt::print(stderr, "reference {}\n", ref.file);
+    EvalReport rr = evaluate(rs, ref.manifest, progress);
+    if (tty) fmt::print(stderr, "\n");
+    Comparison c = compare(r, rr);
+    fmt::print("{}", to_table(r, rr, c));
     if (!args->json.empty()) {
-      write_file_atomically(args->json, to_json(r));
+      write_file_atomically(args->json, to_json(r, rr, c));
       fmt::print("report  {}\n", args->json);
     }
-    return r.complete ? kOk : kInputError;
+    return r.complete && rr.complete ? kOk : kInputError;
   }};
 }
 

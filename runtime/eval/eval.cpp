@@ -44,6 +44,7 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const Progr
   r.settings = s;
   r.dpurun_version = version();
   r.model_name = manifest.name;
+  r.arithmetic = model.is_integer() ? "int8 (DPU emulation)" : "float32";
   r.input = exec.input();
   r.output = exec.output();
   r.flops_per_image = model.flops_per_image();
@@ -123,6 +124,18 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const Progr
   r.inference_images_per_second = double(r.images) / r.seconds_inference;
   r.batch_latency_ms = summarize(batch_ms);
   return r;
+}
+
+Comparison compare(const EvalReport& model, const EvalReport& reference) {
+  if (model.image_indices != reference.image_indices)
+    throw Error(ErrorCode::kInvalidArgument,
+                "the model and the reference were not evaluated on the same images");
+  Comparison c;
+  c.images = model.predictions.size();
+  for (std::size_t i = 0; i < c.images; ++i)
+    c.identical_top1 += model.predictions[i] == reference.predictions[i];
+  c.agreement = c.images ? double(c.identical_top1) / double(c.images) : 0.0;
+  return c;
 }
 
 }  // namespace dpurun

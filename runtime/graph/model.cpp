@@ -35,6 +35,12 @@ const std::vector<TensorInfo>& Model::inputs() const { return impl_->inputs; }
 const std::vector<TensorInfo>& Model::outputs() const { return impl_->outputs; }
 const graph::Graph& Model::graph() const { return impl_->graph; }
 
+bool Model::is_integer() const {
+  for (const auto& v : impl_->graph.values)
+    if (v.type == DataType::kInt8) return true;
+  return false;
+}
+
 std::vector<std::pair<std::string, int>> Model::op_counts() const {
   std::vector<std::pair<std::string, int>> counts;
   for (const auto& n : impl_->graph.nodes) {

@@ -23,7 +23,9 @@ nlohmann::json tensor_json(const TensorInfo& t) {
 
 }  // namespace
 
-std::string to_json(const EvalReport& r) {
+namespace {
+
+nlohmann::json report_json(const EvalReport& r) {
   using nlohmann::json;
   const auto& s = r.settings;
   json per_class = json::object();
@@ -42,6 +44,7 @@ std::string to_json(const EvalReport& r) {
         {"limit", s.limit}}},
       {"model",
        {{"name", r.model_name},
+        {"arithmetic", r.arithmetic},
         {"input", tensor_json(r.input)},
         {"output", tensor_json(r.output)},
         {"flops_per_image", r.flops_per_image}}},
@@ -67,12 +70,40 @@ std::string to_json(const EvalReport& r) {
   };
   if (r.published_top1)
     j["published"] = {{"top1", *r.published_top1}, {"note", r.published_note}};
+  return j;
+}
+
+}  // namespace
+
+std::string to_json(const EvalReport& r) { return report_json(r).dump(2) + "\n"; }
+
+std::string to_json(const EvalReport& model, const EvalReport& reference, const Comparison& c) {
+  nlohmann::json j{{"model", report_json(model)},
+                   {"reference", report_json(reference)},
+                   {"agreement",
+                    {{"images", c.images},
+                     {"identical_top1", c.identical_top1},
+                     {"top1_agreement", c.agreement}}}};
   return j.dump(2) + "\n";
+}
+
+std::string to_table(const EvalReport& m, const EvalReport& ref, const Comparison& c) {
+  std::string out = to_table(m);
+  out += "\n";
+  out += fmt::format("{:<10} {:<22} {:>8} {:>8} {:>12}\n", "", "arithmetic", "top-1", "top-5",
+                     "images/s");
+  for (const auto* r : {&m, &ref})
+    out += fmt::format("{:<10} {:<22} {:>7.2f}% {:>7.2f}% {:>12.0f}\n",
+                       r == &m ? "model" : "reference", r->arithmetic, 100 * r->top1,
+                       100 * r->top5, r->inference_images_per_second);
+  out += fmt::format("agreement  identical top-1 on {:.2f}% of images ({} / {})\n",
+                     100 * c.agreement, c.identical_top1, c.images);
+  return out;
 }
 
 std::string to_table(const EvalReport& r) {
   std::string out;
-  out += fmt::format("model   {}  ({})\n", r.model_name, r.settings.model_file);
+  out += fmt::format("model   {}  ({}, {})\n", r.model_name, r.settings.model_file, r.arithmetic);
   out += fmt::format("data    {}  ({}, {} images)\n", r.settings.data, r.dataset_kind, r.images);
   out += fmt::format("run     cpu/{} kernels, {} thread(s), batch {}\n",
                      r.settings.kernels == KernelChoice::kFast ? "fast" : "reference",

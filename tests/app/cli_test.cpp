@@ -126,3 +126,31 @@ TEST(Cli, EvalWritesACompleteJsonReport) {
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+TEST(Cli, EvalWithReferenceReportsBothAndTheirAgreement) {
+  DPURUN_REQUIRE_SHARED(test::shared("models/tf-resnet56-cifar10/quantize_eval_model.pb"));
+  DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
+  auto json_path = test::temp_dir() / "report.json";
+  auto r = test::run_cli("eval --model " + test::shared("models/tf-resnet56-cifar10/quantize_eval_model.pb") +
+                         " --reference " + test::shared("models/tf-resnet56-cifar10/float_frozen.pb") +
+                         " -n 100 --json " + json_path.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("int8 (DPU emulation)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("agreement"), std::string::npos) << r.output;
+  auto j = nlohmann::json::parse(test::read_file(json_path));
+  EXPECT_EQ(j["model"]["model"]["arithmetic"], "int8 (DPU emulation)");
+  EXPECT_EQ(j["reference"]["model"]["arithmetic"], "float32");
+  EXPECT_EQ(j["agreement"]["images"], 100);
+  // Recompute the agreement from the per-image predictions both reports carry.
+  auto a = j["model"]["predictions"]["top1"], b = j["reference"]["predictions"]["top1"];
+  int same = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) same += a[i] == b[i];
+  EXPECT_EQ(j["agreement"]["identical_top1"], same);
+  EXPECT_GT(same, 80);
+}
+
+}  // namespace
+}  // namespace dpurun

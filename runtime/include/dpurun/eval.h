@@ -35,6 +35,7 @@ struct EvalReport {
   EvalSettings settings;
   std::string dpurun_version;
   std::string model_name;
+  std::string arithmetic;  // "float32" or "int8 (DPU emulation)"
   TensorInfo input, output;
   double flops_per_image = 0;
   std::string dataset_kind;
@@ -67,6 +68,17 @@ EvalReport evaluate(const EvalSettings& settings, const Manifest& manifest,
 
 std::string to_json(const EvalReport& report);   // pretty JSON
 std::string to_table(const EvalReport& report);  // for a terminal
+
+// Two runs over the same images (a model and its reference, e.g. int8 against float).
+struct Comparison {
+  std::size_t images = 0;
+  std::size_t identical_top1 = 0;
+  double agreement = 0;  // identical_top1 / images
+};
+// Throws Error(kInvalidArgument) when the two reports did not evaluate the same images.
+Comparison compare(const EvalReport& model, const EvalReport& reference);
+std::string to_json(const EvalReport& model, const EvalReport& reference, const Comparison& c);
+std::string to_table(const EvalReport& model, const EvalReport& reference, const Comparison& c);
 
 const char* version();
 

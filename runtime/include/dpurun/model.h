@@ -35,6 +35,8 @@ class Model {
   std::vector<std::pair<std::string, int>> op_counts() const;
   // Multiply-adds × 2 of convolutions and fully connected layers, per image.
   double flops_per_image() const;
+  // True when the model runs as DPU integer arithmetic (a quantized model, lowered).
+  bool is_integer() const;
 
   const graph::Graph& graph() const;
 
