@@ -7,12 +7,13 @@
 #include "dpurun/error.h"
 
 namespace dpurun::graph {
-namespace {
 
 void fake_quantize(std::vector<float>& values, const FixInfo& f) {
   const double up = std::ldexp(1.0, f.fix_point), down = std::ldexp(1.0, -f.fix_point);
   for (float& v : values) v = static_cast<float>(cpu::quantize_fix(double(v) * up, f) * down);
 }
+
+namespace {
 
 bool same_fix(const FixInfo& a, const FixInfo& b) {
   return a.fix_point == b.fix_point && a.bit_width == b.bit_width && a.is_signed == b.is_signed;

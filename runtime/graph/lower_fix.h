@@ -9,6 +9,8 @@
 namespace dpurun::graph {
 
 bool has_fix_ops(const Graph& g);
+// Snaps float values to a fix grid: saturate(round(x · 2^fp)) · 2^-fp (weights at load time).
+void fake_quantize(std::vector<float>& values, const FixInfo& f);
 void lower_fix_to_integer(Graph& g);
 
 }  // namespace dpurun::graph

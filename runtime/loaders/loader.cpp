@@ -8,6 +8,7 @@
 #include "graph/lower_fix.h"
 #include "graph/passes.h"
 #include "loaders/tensorflow/graph_def_loader.h"
+#include "loaders/xir/xmodel_loader.h"
 
 namespace dpurun::loaders {
 
@@ -27,7 +28,8 @@ std::string read_file(const std::string& path) {
 
 ModelFormat detect_format(const std::string& path) {
   auto ext = std::filesystem::path(path).extension().string();
-  if (ext == ".pb" || ext == ".pbtxt" || ext == ".graphdef") return ModelFormat::kTensorFlowGraphDef;
+  if (ext == ".pb" || ext == ".graphdef") return ModelFormat::kTensorFlowGraphDef;
+  if (ext == ".xmodel") return ModelFormat::kXirModel;
   return ModelFormat::kUnknown;
 }
 
@@ -37,10 +39,13 @@ graph::Graph load_model(const std::string& path, const LoadOptions& options) {
     case ModelFormat::kTensorFlowGraphDef:
       g = tf::load_graph_def(read_file(path), path, options);
       break;
+    case ModelFormat::kXirModel:
+      g = xir::load_xmodel(read_file(path), path, options);
+      break;
     case ModelFormat::kUnknown:
       if (!std::filesystem::exists(path)) throw Error(ErrorCode::kNotFound, path + ": no such file");
       throw Error(ErrorCode::kUnsupported,
-                  path + ": unknown model format; dpurun reads TensorFlow frozen graphs (.pb)");
+                  path + ": unknown model format; dpurun reads TensorFlow frozen graphs (.pb) and XIR models (.xmodel)");
   }
   graph::fuse_for_inference(g);
   if (graph::has_fix_ops(g) && !options.fix_in_float) graph::lower_fix_to_integer(g);

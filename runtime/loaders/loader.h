@@ -19,7 +19,7 @@ struct LoadOptions {
   bool fix_in_float = false;
 };
 
-enum class ModelFormat { kUnknown, kTensorFlowGraphDef };
+enum class ModelFormat { kUnknown, kTensorFlowGraphDef, kXirModel };
 
 // Guesses the format from the file's first bytes and its name.
 ModelFormat detect_format(const std::string& path);

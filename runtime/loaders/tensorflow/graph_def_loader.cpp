@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "dpurun/error.h"
+#include "graph/lower_fix.h"
 #include "graph_def.pb.h"
 
 namespace dpurun::tf {
@@ -912,10 +913,7 @@ void Lowering::lower_fix_neuron(const NodeDef& n) {
   if (in.kind == Entry::kKnown) {  // weights: snapped to the grid at load time
     Known k = *in.known;
     if (k.type != dpurun::DataType::kFloat32) fail(n, ErrorCode::kInvalidModel, "quantizes integers");
-    const double up = std::ldexp(1.0, fix.fix_point), down = std::ldexp(1.0, -fix.fix_point);
-    const double lo = -std::ldexp(1.0, fix.bit_width - 1), hi = std::ldexp(1.0, fix.bit_width - 1) - 1;
-    for (float& v : k.f)
-      v = static_cast<float>(std::clamp(std::floor(double(v) * up + 0.5), lo, hi) * down);
+    graph::fake_quantize(k.f, fix);
     k.fix = fix;
     return set_known(n, std::move(k));
   }
