@@ -16,5 +16,6 @@ struct Command {
 };
 
 Command add_eval(CLI::App& app);
+Command add_inspect(CLI::App& app);
 
 }  // namespace dpurun::app

@@ -886,6 +886,7 @@ void Lowering::lower(const NodeDef& n) {
       fail(n, ErrorCode::kInvalidModel, "weights " + to_string(ws) + " do not match input " +
                                             to_string(xs));
     ValueId wv = g_.add_constant(n.name() + "/weights", ws, wf);
+    g_.value(wv).fix = w.fix;  // transposing keeps quantized weights on their grid
     return void(add_node(n, OpType::kFullyConnected, graph::FullyConnectedParams{}, {x, wv},
                          {xs[0], ws[1]}));
   }

@@ -245,18 +245,19 @@ class Convert : public Kernel {
     const double up = std::ldexp(1.0, fix_.fix_point), down = std::ldexp(1.0, -fix_.fix_point);
     const auto* f_in = static_cast<const float*>(in_);
     const auto* q_in = static_cast<const std::int8_t*>(in_);
+    auto* f_out = static_cast<float*>(out_);
+    auto* q_out = static_cast<std::int8_t*>(out_);
+    if (op_ == graph::OpType::kQuantize) {
 #pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < count_; ++i) {
-      switch (op_) {
-        case graph::OpType::kQuantize:
-          static_cast<std::int8_t*>(out_)[i] = static_cast<std::int8_t>(quantize_fix(double(f_in[i]) * up, fix_));
-          break;
-        case graph::OpType::kDequantize:
-          static_cast<float*>(out_)[i] = static_cast<float>(q_in[i] * down);
-          break;
-        default:
-          static_cast<float*>(out_)[i] = static_cast<float>(quantize_fix(double(f_in[i]) * up, fix_) * down);
-      }
+      for (std::int64_t i = 0; i < count_; ++i)
+        q_out[i] = static_cast<std::int8_t>(quantize_fix(double(f_in[i]) * up, fix_));
+    } else if (op_ == graph::OpType::kDequantize) {
+#pragma omp parallel for schedule(static)
+      for (std::int64_t i = 0; i < count_; ++i) f_out[i] = static_cast<float>(q_in[i] * down);
+    } else {
+#pragma omp parallel for schedule(static)
+      for (std::int64_t i = 0; i < count_; ++i)
+        f_out[i] = static_cast<float>(quantize_fix(double(f_in[i]) * up, fix_) * down);
     }
   }
 

@@ -1,0 +1,47 @@
+// `dpurun inspect`: what a model file holds, and what of it the CPU reference can run.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dpurun/tensor.h"
+
+namespace dpurun {
+
+struct SubgraphInfo {
+  std::string name;
+  std::string device;  // USER, DPU, CPU (XIR); empty where the format has none
+  std::string dpu_name;
+  std::optional<std::uint64_t> dpu_fingerprint;
+  std::optional<std::uint64_t> workload;  // operations per image
+  int op_count = 0;
+  std::vector<TensorInfo> inputs, outputs;
+  std::vector<SubgraphInfo> children;
+};
+
+struct ModelInfo {
+  std::string path;
+  std::string format;  // "tensorflow-graphdef", "xir-xmodel"
+  std::string kind;    // "float", "quantized", "compiled"
+  std::string graph_name;
+  std::uint64_t file_bytes = 0;
+  std::vector<std::pair<std::string, int>> op_counts;  // source op types, as in the file
+  std::vector<TensorInfo> inputs, outputs;             // of the whole model
+  std::optional<std::uint64_t> workload;               // operations per image
+  std::vector<SubgraphInfo> subgraphs;                 // XIR's tree, below the root
+  // The CPU reference: whether it runs the model, and how, or why not.
+  bool cpu_runnable = false;
+  std::string cpu_arithmetic;  // float32 / int8 (DPU emulation)
+  std::string cpu_message;     // the load error when it cannot
+  std::vector<std::pair<std::string, int>> cpu_op_counts;  // after fusion
+};
+
+// Throws Error when the file cannot be read or is not a model of a known format.
+ModelInfo inspect_model(const std::string& path);
+std::string to_text(const ModelInfo& info);
+std::string to_json(const ModelInfo& info);
+
+}  // namespace dpurun
