@@ -154,3 +154,38 @@ TEST(Cli, EvalWithReferenceReportsBothAndTheirAgreement) {
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+TEST(Cli, InspectTextAndJson) {
+  auto path = test::shared("models/lenet-cifar10-vck190/LeNet.xmodel");
+  DPURUN_REQUIRE_SHARED(path);
+  auto r = test::run_cli("inspect " + path);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("DPUCVDX8G_ISA3_C32B3_0603000B16013831"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("fingerprint 0x603000b16013831"), std::string::npos) << r.output;
+  r = test::run_cli("inspect --json " + path);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["kind"], "compiled");
+  EXPECT_EQ(j["subgraphs"][1]["device"], "DPU");
+  EXPECT_EQ(j["subgraphs"][1]["dpu_fingerprint"], "0x603000b16013831");
+  EXPECT_EQ(j["cpu_reference"]["runnable"], false);
+}
+
+TEST(Cli, InspectBadFiles) {
+  auto r = test::run_cli("inspect /nonexistent/model.xmodel");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("/nonexistent/model.xmodel"), std::string::npos) << r.output;
+  auto path = test::temp_dir() / "junk.xmodel";
+  test::write_file(path, "junk that is not protobuf \xff\xff\xff");
+  r = test::run_cli("inspect " + path.string());
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("not an XIR .xmodel"), std::string::npos) << r.output;
+  r = test::run_cli("inspect");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
+}  // namespace
+}  // namespace dpurun

@@ -101,16 +101,32 @@ TEST(TfLoader, UnsupportedOpIsNamedWithItsNode) {
   EXPECT_NE(std::string(e.what()).find("Cumsum"), std::string::npos) << e.what();
 }
 
-TEST(TfLoader, QuantizedGraphSaysFixNeuronIsNotRunYet) {
+TEST(TfLoader, QuantizedGraphLowersEveryLayerToIntegers) {
   auto path = test::shared("models/tf-resnet56-cifar10/quantize_eval_model.pb");
   DPURUN_REQUIRE_SHARED(path);
-  try {
-    Model::load(path);
-    FAIL() << "FixNeuron graphs are not run by the float loader";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
-    EXPECT_NE(std::string(e.what()).find("FixNeuron"), std::string::npos) << e.what();
+  Model m = Model::load(path);
+  EXPECT_TRUE(m.is_integer());
+  int conv = 0, fc = 0;
+  for (const auto& n : m.graph().nodes) {
+    bool integer = m.graph().value(n.outputs[0]).type == DataType::kInt8;
+    if (n.op == graph::OpType::kConv2D) conv += integer;
+    if (n.op == graph::OpType::kFullyConnected) fc += integer;
   }
+  EXPECT_EQ(conv, 58);
+  EXPECT_EQ(fc, 1);
+  auto c = counts(m);
+  EXPECT_EQ(c["Quantize"], 1) << "only the float input is quantized";
+  EXPECT_EQ(c["Dequantize"], 1) << "only the softmax reads floats";
+}
+
+TEST(TfLoader, FixNeuronWithoutQuantizePosIsRejected) {
+  TfGraphBuilder g;
+  g.placeholder("x", {-1, 2, 2, 1});
+  g.op("x/aquant", "FixNeuron", {"x"});
+  g.op("y", "Relu", {"x/aquant"});
+  Error e = load_error(g.bytes());
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidModel);
+  EXPECT_NE(std::string(e.what()).find("quantize_pos"), std::string::npos) << e.what();
 }
 
 TEST(TfLoader, MissingFileAndUnknownOutput) {

@@ -18,7 +18,12 @@ std::filesystem::path temp_dir() {
   for (char& c : name)
     if (c == '/') c = '_';
   auto dir = std::filesystem::temp_directory_path() / ("dpurun-test-" + name);
-  std::filesystem::remove_all(dir);
+  // Emptied on the test's first call only: later calls in the same test share it.
+  static std::string current;
+  if (current != name) {
+    std::filesystem::remove_all(dir);
+    current = name;
+  }
   std::filesystem::create_directories(dir);
   return dir;
 }

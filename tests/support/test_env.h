@@ -11,7 +11,8 @@ namespace dpurun::test {
 
 // A path under ../shared (the real models and data), read in place.
 std::string shared(const std::string& relative);
-// A fresh, empty directory under the system temp dir, named after the running test.
+// A directory under the system temp dir, named after the running test: emptied when the test
+// first asks for it, then shared by its later calls.
 std::filesystem::path temp_dir();
 void write_file(const std::filesystem::path& p, const std::string& bytes);
 std::string read_file(const std::filesystem::path& p);

@@ -1,0 +1,169 @@
+// The XIR .xmodel loader: real quantized and compiled models, generated graphs checked
+// against the same network written as a TensorFlow graph, and broken or foreign files.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "dpurun/cpu_executor.h"
+#include "dpurun/error.h"
+#include "graph/graph.h"
+#include "support/test_env.h"
+#include "support/tf_graph_builder.h"
+#include "support/xir_graph_builder.h"
+
+namespace dpurun {
+namespace {
+
+using test::XirGraphBuilder;
+
+Error load_error(const std::string& bytes) {
+  auto path = (test::temp_dir() / "model.xmodel").string();
+  test::write_file(path, bytes);
+  try {
+    Model::load(path);
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    return e;
+  }
+  ADD_FAILURE() << "loading did not fail";
+  return Error(ErrorCode::kInternal, "");
+}
+
+std::map<std::string, int> counts(const Model& m) {
+  std::map<std::string, int> c;
+  for (auto& [k, v] : m.op_counts()) c[k] = v;
+  return c;
+}
+
+TEST(XmodelLoader, QuantizedLeNetRunsAsIntegers) {
+  auto path = test::shared("models/lenet-cifar10-vck190/LeNet_int.xmodel");
+  DPURUN_REQUIRE_SHARED(path);
+  Model m = Model::load(path);
+  EXPECT_TRUE(m.is_integer());
+  EXPECT_EQ(m.inputs()[0].shape, (Shape{-1, 32, 32, 3}));
+  EXPECT_EQ(m.outputs()[0].shape, (Shape{-1, 10}));
+  auto c = counts(m);
+  EXPECT_EQ(c["Quantize"], 1);
+  EXPECT_EQ(c["Conv2D"], 2);
+  EXPECT_EQ(c["Pool"], 2);
+  EXPECT_EQ(c["FullyConnected"], 3);
+  EXPECT_EQ(c["Dequantize"], 1);
+  EXPECT_EQ(m.graph().nodes.size(), 10u) << "every op is integer: no float op in between";
+}
+
+// The same small network as XIR (OHWI weights, [w, h] attributes, matmul with transpose_b)
+// and as TensorFlow (HWIO, NHWC strides): both loaders must give the same outputs.
+TEST(XmodelLoader, MatchesTheSameNetworkWrittenForTensorFlow) {
+  const int oc = 4, ic = 3;
+  auto w_hwio = test::random_floats(3 * 3 * ic * oc, 1);
+  auto bias = test::random_floats(oc, 2);
+  auto fc = test::random_floats(4 * 4 * oc * 5, 3);  // [K=64, M=5]
+  std::vector<float> w_ohwi(w_hwio.size()), fc_t(fc.size());
+  for (int o = 0; o < oc; ++o)
+    for (int y = 0; y < 3; ++y)
+      for (int x = 0; x < 3; ++x)
+        for (int c = 0; c < ic; ++c) w_ohwi[((o * 3 + y) * 3 + x) * ic + c] = w_hwio[((y * 3 + x) * ic + c) * oc + o];
+  for (int k = 0; k < 64; ++k)
+    for (int m = 0; m < 5; ++m) fc_t[m * 64 + k] = fc[k * 5 + m];
+
+  XirGraphBuilder x;
+  x.op("x", "data", {1, 9, 9, ic});
+  XirGraphBuilder::set_string(x.graph().mutable_op_node(0)[0], "data_type", "FLOAT32");
+  x.constant("w", {oc, 3, 3, ic}, w_ohwi);
+  x.constant("b", {oc}, bias);
+  auto& conv = x.op("conv", "conv2d", {1, 8, 8, oc}, {{"input", {"x"}}, {"weights", {"w"}}, {"bias", {"b"}}});
+  XirGraphBuilder::set_ints(conv, "kernel", {3, 3});
+  XirGraphBuilder::set_ints(conv, "stride", {1, 1});
+  XirGraphBuilder::set_ints(conv, "pad", {1, 0, 1, 0});  // left, right, top, bottom
+  x.op("relu", "relu", {1, 8, 8, oc}, {{"input", {"conv"}}});
+  auto& pool = x.op("pool", "maxpool2d", {1, 4, 4, oc}, {{"input", {"relu"}}});
+  XirGraphBuilder::set_ints(pool, "kernel", {2, 2});
+  XirGraphBuilder::set_ints(pool, "stride", {2, 2});
+  x.op("flat", "reshape", {1, 64}, {{"input", {"pool"}}});
+  x.constant("fc", {5, 64}, fc_t);
+  auto& mm = x.op("y", "matmul", {1, 5}, {{"input", {"flat", "fc"}}});
+  XirGraphBuilder::set_bool(mm, "transpose_b", true);
+  auto xpath = (test::temp_dir() / "net.xmodel").string();
+  test::write_file(xpath, x.bytes());
+
+  test::TfGraphBuilder t;
+  t.placeholder("x", {-1, 9, 9, ic});
+  auto& pad = t.op("pad", "Pad", {"x", t.int_constant("p", {4, 2}, {0, 0, 1, 0, 1, 0, 0, 0})});
+  (void)pad;
+  t.conv2d("conv", "pad", t.constant("w", {3, 3, ic, oc}, w_hwio), 1, "VALID");
+  t.op("bias", "BiasAdd", {"conv", t.constant("b", {oc}, bias)});
+  t.op("relu", "Relu", {"bias"});
+  t.pool("pool", "MaxPool", "relu", 2, 2, "VALID");
+  t.op("flat", "Reshape", {"pool", t.int_constant("s", {2}, {-1, 64})});
+  t.op("y", "MatMul", {"flat", t.constant("fc", {64, 5}, fc)});
+  auto tpath = (test::temp_dir() / "net.pb").string();
+  test::write_file(tpath, t.bytes());
+
+  auto input = test::random_floats(3 * 81 * ic, 4);
+  auto run = [&](const std::string& p) {
+    Model m = Model::load(p);
+    CpuExecutor e(m, CpuOptions{1, KernelChoice::kReference});
+    std::vector<float> out(15);
+    e.run(input.data(), out.data(), 3);
+    return out;
+  };
+  auto a = run(xpath), b = run(tpath);
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-4) << i;
+}
+
+TEST(XmodelLoader, TruncatedAndForeignFiles) {
+  auto path = test::shared("models/lenet-cifar10-vck190/LeNet_int.xmodel");
+  DPURUN_REQUIRE_SHARED(path);
+  std::string bytes = test::read_file(path);
+  for (double f : {0.3, 0.75, 0.999})
+    EXPECT_EQ(load_error(bytes.substr(0, static_cast<std::size_t>(double(bytes.size()) * f))).code(),
+              ErrorCode::kInvalidModel);
+  Error e = load_error("this is a text file, not a model\n");
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidModel);
+  EXPECT_NE(std::string(e.what()).find("not an XIR .xmodel"), std::string::npos) << e.what();
+  // A TensorFlow graph renamed .xmodel parses as protobuf but holds no XIR ops.
+  test::TfGraphBuilder t;
+  t.placeholder("x", {-1, 2, 2, 1});
+  EXPECT_EQ(load_error(t.bytes()).code(), ErrorCode::kInvalidModel);
+}
+
+TEST(XmodelLoader, UnknownOpAndMissingFixPoint) {
+  XirGraphBuilder x;
+  x.op("x", "data", {1, 4, 4, 1});
+  x.op("weird", "my-custom-op", {1, 4, 4, 1}, {{"input", {"x"}}});
+  Error e = load_error(x.bytes());
+  EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+  EXPECT_NE(std::string(e.what()).find("'weird' (my-custom-op)"), std::string::npos) << e.what();
+
+  XirGraphBuilder y;
+  y.op("x", "data", {1, 4, 4, 1});
+  y.op("x_fix", "fix", {1, 4, 4, 1}, {{"input", {"x"}}});  // no fix_point attribute
+  e = load_error(y.bytes());
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidModel);
+  EXPECT_NE(std::string(e.what()).find("fix_point"), std::string::npos) << e.what();
+}
+
+TEST(XmodelLoader, CompiledModelAndCustomOpSayWhy) {
+  auto compiled = test::shared("models/lenet-cifar10-vck190/LeNet.xmodel");
+  auto custom = test::shared("models/mnist-custom-op-tf2/zcu102_zcu104_kv260__tf2_custom_op.xmodel");
+  DPURUN_REQUIRE_SHARED(compiled);
+  DPURUN_REQUIRE_SHARED(custom);
+  try {
+    Model::load(compiled);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("compiled .xmodel"), std::string::npos) << e.what();
+  }
+  try {
+    Model::load(custom);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("Mylayer"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("custom_layer"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace dpurun
