@@ -13,7 +13,7 @@ namespace {
 struct EvalArgs {
   std::string model = kDefaultModel;
   std::string manifest, variant, data, json, kernels = "fast";
-  std::string reference, reference_variant;
+  std::string reference, reference_variant, weights_from;
   int threads = 0, batch = 32;
   std::size_t limit = 0;
   bool quiet = false;
@@ -43,6 +43,9 @@ Command add_eval(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"fast", "reference"}));
   cmd->add_option("--json", args->json, "Write the full report as JSON to this file");
+  cmd->add_option("--weights-from", args->weights_from,
+                  "For a compiled .xmodel: the quantized .xmodel it was compiled from (its "
+                  "weights run once ops, shapes and fix points are checked to agree)");
   cmd->add_option("--reference", args->reference,
                   "Also run this model (e.g. the float graph of a quantized one) over the same "
                   "images and report both, and how often their top-1 agree");
@@ -61,6 +64,7 @@ Command add_eval(CLI::App& app) {
     s.batch = args->batch;
     s.limit = args->limit;
     s.kernels = args->kernels == "reference" ? KernelChoice::kReference : KernelChoice::kFast;
+    s.weights_from = args->weights_from;
 
     bool tty = !args->quiet && isatty(fileno(stderr));
     ProgressFn progress;

@@ -29,6 +29,7 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const Progr
   if (!manifest.input_name.empty()) mo.inputs = {manifest.input_name};
   if (!manifest.output_name.empty()) mo.outputs = {manifest.output_name};
   mo.input_shape = manifest.input_shape;
+  mo.weights_from = s.weights_from;
   Model model = Model::load(s.model_file, mo);
   CpuExecutor exec(model, CpuOptions{s.threads, s.kernels});
   const std::size_t classes = std::max(manifest.classes.size(), data.class_names().size());

@@ -8,7 +8,9 @@
 #include "graph/lower_fix.h"
 #include "graph/passes.h"
 #include "loaders/tensorflow/graph_def_loader.h"
+#include "loaders/xir/pairing.h"
 #include "loaders/xir/xmodel_loader.h"
+#include "xir_graph.pb.h"
 
 namespace dpurun::loaders {
 
@@ -40,7 +42,18 @@ graph::Graph load_model(const std::string& path, const LoadOptions& options) {
       g = tf::load_graph_def(read_file(path), path, options);
       break;
     case ModelFormat::kXirModel:
-      g = xir::load_xmodel(read_file(path), path, options);
+      if (!options.weights_from.empty()) {
+        xir::Graph compiled, quantized;
+        std::string q_bytes = read_file(options.weights_from);
+        if (!xir::parse_xmodel(read_file(path), compiled))
+          throw Error(ErrorCode::kInvalidModel, path + ": not an XIR .xmodel");
+        if (!xir::parse_xmodel(q_bytes, quantized))
+          throw Error(ErrorCode::kInvalidModel, options.weights_from + ": not an XIR .xmodel");
+        xir::check_pairing(compiled, path, quantized, options.weights_from);
+        g = xir::load_xmodel(q_bytes, options.weights_from, options);
+      } else {
+        g = xir::load_xmodel(read_file(path), path, options);
+      }
       break;
     case ModelFormat::kUnknown:
       if (!std::filesystem::exists(path)) throw Error(ErrorCode::kNotFound, path + ": no such file");

@@ -17,6 +17,9 @@ struct LoadOptions {
   // Quantized models: run fix ops as the quantizer's float simulation instead of lowering them
   // to DPU integer arithmetic (for comparison; the integer path is the emulation).
   bool fix_in_float = false;
+  // A compiled .xmodel runs with the weights of this quantized .xmodel, once they are checked
+  // to match.
+  std::string weights_from;
 };
 
 enum class ModelFormat { kUnknown, kTensorFlowGraphDef, kXirModel };

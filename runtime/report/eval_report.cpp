@@ -39,6 +39,7 @@ nlohmann::json report_json(const EvalReport& r) {
         {"data", s.data},
         {"backend", "cpu"},
         {"kernels", s.kernels == KernelChoice::kFast ? "fast" : "reference"},
+        {"weights_from", s.weights_from},
         {"threads", s.threads},
         {"batch", s.batch},
         {"limit", s.limit}}},

@@ -167,3 +167,61 @@ TEST(XmodelLoader, CompiledModelAndCustomOpSayWhy) {
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+TEST(XmodelLoader, CompiledModelRunsWithTheWeightsOfItsQuantizedModel) {
+  auto compiled = test::shared("models/lenet-cifar10-vck190/LeNet.xmodel");
+  auto quantized = test::shared("models/lenet-cifar10-vck190/LeNet_int.xmodel");
+  DPURUN_REQUIRE_SHARED(compiled);
+  ModelOptions o;
+  o.weights_from = quantized;
+  Model paired = Model::load(compiled, o);
+  Model direct = Model::load(quantized);
+  auto input = test::random_floats(2 * 3072, 9, -1.f, 1.f);
+  std::vector<float> a(20), b(20);
+  CpuExecutor(paired).run(input.data(), a.data(), 2);
+  CpuExecutor(direct).run(input.data(), b.data(), 2);
+  EXPECT_EQ(a, b);
+}
+
+TEST(XmodelLoader, PairingWithAnotherModelOrAChangedFixPointIsRefused) {
+  auto compiled = test::shared("models/lenet-cifar10-vck190/LeNet.xmodel");
+  auto quantized = test::shared("models/lenet-cifar10-vck190/LeNet_int.xmodel");
+  auto other = test::shared("models/mnist-tf1-zcu104/digitRecognitiion.xmodel");
+  DPURUN_REQUIRE_SHARED(compiled);
+  ModelOptions o;
+  o.weights_from = other;
+  try {
+    Model::load(compiled, o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidModel);
+    EXPECT_NE(std::string(e.what()).find("was not compiled from"), std::string::npos) << e.what();
+  }
+  // The right model with one activation's fix point changed (conv2's output: 5 → 4).
+  xir::Graph g;
+  ASSERT_TRUE(g.ParseFromString(test::read_file(quantized)));
+  bool changed = false;
+  for (auto& n : *g.mutable_op_node())
+    if (n.op_name() == "LeNet__LeNet_ret_9_fix") {
+      (*n.mutable_op_attr())["fix_point"].set_int32_value(4);
+      changed = true;
+    }
+  ASSERT_TRUE(changed);
+  auto path = (test::temp_dir() / "LeNet_int_changed.xmodel").string();
+  test::write_file(path, g.SerializeAsString());
+  o.weights_from = path;
+  try {
+    Model::load(compiled, o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'LeNet__LeNet_Conv2d_conv2__ret_7': fix point 5 compiled, 4 quantized"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace dpurun

@@ -22,6 +22,7 @@ struct EvalSettings {
   int batch = 32;
   std::size_t limit = 0;  // 0: every image; else that many, spread evenly over the set
   KernelChoice kernels = KernelChoice::kFast;
+  std::string weights_from;  // compiled .xmodel: its quantized model
 };
 
 struct LatencyStats {

@@ -21,6 +21,9 @@ struct ModelOptions {
   // Quantized models run as DPU integer arithmetic, bit for bit; true runs their fix ops as
   // the quantizer's float simulation instead (vai_q's quantize_eval), for comparison.
   bool fix_in_float = false;
+  // For a compiled .xmodel: the quantized .xmodel it was compiled from, whose readable weights
+  // the CPU reference runs once ops, shapes and fix points are checked to agree.
+  std::string weights_from;
 };
 
 class Model {

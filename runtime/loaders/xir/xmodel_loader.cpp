@@ -394,8 +394,8 @@ void Lowering::lower(const OPNode& n) {
   if (t.size() > 4 && t.compare(t.size() - 4, 4, "-fix") == 0)
     fail(n, ErrorCode::kUnsupported,
          "this is a compiled .xmodel: its weights are packed in the DPU subgraph "
-         "(reg_id_to_parameter_value). Run the quantizer's output (e.g. *_int.xmodel) on the CPU "
-         "reference instead; pairing a compiled model with its quantized model is not implemented yet");
+         "(reg_id_to_parameter_value). Give the quantized model it was compiled from "
+         "(e.g. *_int.xmodel) with --weights-from, or run that model directly");
   fail(n, ErrorCode::kUnsupported,
        "op type '" + t + "' is not supported by dpurun's CPU reference (a custom op needs an "
        "implementation registered for it)");
