@@ -44,6 +44,38 @@ class Lowering {
     g_.nodes = std::move(kept);
     insert_dequantize();
     g_.finalize();
+    fold_integer_pads();
+  }
+
+  // A zero Pad over H and W feeding only an integer convolution becomes its padding (the DPU
+  // pads with zeros too); the float passes could not see it through the fix op between.
+  void fold_integer_pads() {
+    auto uses = g_.use_counts();
+    std::vector<bool> drop(g_.nodes.size(), false);
+    for (auto& n : g_.nodes) {
+      if ((n.op != OpType::kConv2D && n.op != OpType::kDepthwiseConv2D) ||
+          g_.value(n.outputs[0]).type != DataType::kInt8)
+        continue;
+      ValueId x = n.inputs[0];
+      NodeId p = g_.value(x).producer;
+      if (p == kNone || uses[static_cast<std::size_t>(x)] != 1 || is_output(x)) continue;
+      const Node& pad = g_.nodes[static_cast<std::size_t>(p)];
+      if (pad.op != OpType::kPad) continue;
+      const auto& pp = pad.p<PadParams>();
+      if (pp.value != 0.f || pp.pads.size() != 4 || pp.pads[3][0] || pp.pads[3][1]) continue;
+      auto& cp = n.p<ConvParams>();
+      cp.pad_top += static_cast<int>(pp.pads[1][0]);
+      cp.pad_bottom += static_cast<int>(pp.pads[1][1]);
+      cp.pad_left += static_cast<int>(pp.pads[2][0]);
+      cp.pad_right += static_cast<int>(pp.pads[2][1]);
+      n.inputs[0] = pad.inputs[0];
+      drop[static_cast<std::size_t>(p)] = true;
+    }
+    std::vector<Node> kept;
+    for (std::size_t i = 0; i < g_.nodes.size(); ++i)
+      if (!drop[i]) kept.push_back(std::move(g_.nodes[i]));
+    g_.nodes = std::move(kept);
+    g_.finalize();
   }
 
  private:

@@ -354,3 +354,49 @@ INSTANTIATE_TEST_SUITE_P(Fix, AddFixTest,
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// Quantize (the model's float input): DPU_ROUND on exact ties, saturation, and NaN → 0, the
+// fast float kernel against the plain double one and the formula.
+TEST(QuantizeFix, TiesSaturationAndNan) {
+  using namespace graph;
+  const int fp = 4, n = 4001;
+  Graph g;
+  ValueId x = g.add_value("x", DataType::kFloat32, {-1, n});
+  ValueId q = g.add_value("q", DataType::kInt8, {-1, n});
+  g.value(q).fix = FixInfo{fp};
+  ValueId y = g.add_value("y", DataType::kFloat32, {-1, n});
+  Node qn;
+  qn.name = "quantize";
+  qn.op = OpType::kQuantize;
+  qn.inputs = {x};
+  qn.outputs = {q};
+  g.add_node(qn);
+  Node dn;
+  dn.name = "dequantize";
+  dn.op = OpType::kDequantize;
+  dn.inputs = {q};
+  dn.outputs = {y};
+  g.add_node(dn);
+  g.inputs = {x};
+  g.outputs = {y};
+  g.finalize();
+  std::vector<float> in(n);
+  for (int i = 0; i < n - 1; ++i) in[static_cast<std::size_t>(i)] = float(i - 2000) / 32.f;  // every other value a tie
+  in[n - 1] = std::nanf("");
+  std::vector<float> fast(n), ref(n);
+  cpu::Plan(g, 1, cpu::KernelSet::kFast).run(in.data(), fast.data());
+  cpu::Plan(g, 1, cpu::KernelSet::kReference).run(in.data(), ref.data());
+  for (int i = 0; i < n - 1; ++i) {
+    double want = std::clamp(std::floor(double(in[static_cast<std::size_t>(i)]) * 16 + 0.5), -128.0, 127.0) / 16;
+    ASSERT_EQ(fast[static_cast<std::size_t>(i)], want) << in[static_cast<std::size_t>(i)];
+    ASSERT_EQ(ref[static_cast<std::size_t>(i)], want) << in[static_cast<std::size_t>(i)];
+  }
+  EXPECT_EQ(fast[n - 1], 0.f) << "NaN input";
+  EXPECT_EQ(ref[n - 1], 0.f) << "NaN input";
+}
+
+}  // namespace
+}  // namespace dpurun

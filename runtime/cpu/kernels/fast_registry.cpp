@@ -12,6 +12,7 @@ std::unique_ptr<Kernel> make_fast_kernel(const KernelArgs& a) {
   using graph::OpType;
   const bool integer = a.graph.value(a.node.outputs[0]).type == DataType::kInt8;
   if (integer && a.node.op == OpType::kBinary) return optimized::make_add_fix(a);
+  if (integer && a.node.op == OpType::kQuantize) return optimized::make_quantize(a);
 #if DPURUN_HAVE_ONEDNN
   if (integer) {
     switch (a.node.op) {

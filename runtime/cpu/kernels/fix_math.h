@@ -30,8 +30,9 @@ inline std::pair<double, double> fix_range(const graph::FixInfo& f) {
   return {lo, hi};
 }
 
-// round, then saturate to the format's integer range.
+// round, then saturate to the format's integer range; NaN becomes 0.
 inline double quantize_fix(double x, const graph::FixInfo& f) {
+  if (std::isnan(x)) return 0.0;
   auto [lo, hi] = fix_range(f);
   double r = round_fix(x, f.round);
   return r < lo ? lo : (r > hi ? hi : r);

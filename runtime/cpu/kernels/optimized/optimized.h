@@ -7,5 +7,6 @@
 namespace dpurun::cpu::optimized {
 
 std::unique_ptr<Kernel> make_add_fix(const KernelArgs& a);
+std::unique_ptr<Kernel> make_quantize(const KernelArgs& a);
 
 }  // namespace dpurun::cpu::optimized
