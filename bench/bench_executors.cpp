@@ -1,7 +1,8 @@
-// The float CPU executor against its baseline, OpenCV's dnn module, on the same frozen graph
-// and the same real images, in one run:
-//   build/release/bench/bench_float [--benchmark_format=json]
-// Batch 1 and 32, 1 and 2 threads; counters give images/s and GFLOP/s.
+// The CPU executors against their baseline, OpenCV's dnn module, on the same ResNet and the
+// same real images, in one run: dpurun float (float_frozen.pb), dpurun int8 emulation
+// (quantize_eval_model.pb), OpenCV dnn (float_frozen.pb):
+//   build/release/bench/bench_executors [--benchmark_format=json]
+// Batch 1 and 32, 1 and 2 threads; counters give images/s and GFLOP/s (int8: GOP/s).
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
@@ -53,12 +54,13 @@ void report(benchmark::State& state, int batch, double flops) {
       benchmark::Counter(double(batch) * flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void BM_Dpurun(benchmark::State& state) {
+void run_dpurun(benchmark::State& state, const std::string& variant) {
   const Fixture& f = fixture();
   if (!f.ok) return state.SkipWithError("../shared models or data missing");
   int batch = static_cast<int>(state.range(0)), threads = static_cast<int>(state.range(1));
   auto model = dpurun::Model::load(
-      f.model_path, dpurun::ModelOptions{{f.manifest.input_name}, {f.manifest.output_name}, {}});
+      f.manifest.model_file(variant),
+      dpurun::ModelOptions{{f.manifest.input_name}, {f.manifest.output_name}, {}});
   dpurun::CpuExecutor exec(model, dpurun::CpuOptions{threads, dpurun::KernelChoice::kFast});
   std::vector<float> out(static_cast<std::size_t>(batch) * 10);
   exec.run(f.images.data(), out.data(), batch);  // warm-up: plans this batch size
@@ -68,6 +70,9 @@ void BM_Dpurun(benchmark::State& state) {
   }
   report(state, batch, model.flops_per_image());
 }
+
+void BM_DpurunFloat(benchmark::State& state) { run_dpurun(state, "float"); }
+void BM_DpurunInt8(benchmark::State& state) { run_dpurun(state, "quantized"); }
 
 void BM_OpenCvDnn(benchmark::State& state) {
   const Fixture& f = fixture();
@@ -108,7 +113,8 @@ void args(benchmark::internal::Benchmark* b) {
   b->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 }
 
-BENCHMARK(BM_Dpurun)->Apply(args);
+BENCHMARK(BM_DpurunFloat)->Apply(args);
+BENCHMARK(BM_DpurunInt8)->Apply(args);
 BENCHMARK(BM_OpenCvDnn)->Apply(args);
 BENCHMARK(BM_ModelLoad)->Unit(benchmark::kMillisecond)->UseRealTime();
 
