@@ -15,7 +15,7 @@ struct Model::Impl {
 
 Model Model::load(const std::string& path, const ModelOptions& options) {
   loaders::LoadOptions lo{options.inputs, options.outputs, options.input_shape,
-                          options.fix_in_float, options.weights_from};
+                          options.fix_in_float, options.weights_from, options.onnx_rounding};
   auto impl = std::make_shared<Impl>();
   impl->graph = loaders::load_model(path, lo);
   impl->path = path;

@@ -7,6 +7,7 @@
 #include "dpurun/error.h"
 #include "graph/lower_fix.h"
 #include "graph/passes.h"
+#include "loaders/onnx/onnx_loader.h"
 #include "loaders/tensorflow/graph_def_loader.h"
 #include "loaders/xir/pairing.h"
 #include "loaders/xir/xmodel_loader.h"
@@ -32,6 +33,7 @@ ModelFormat detect_format(const std::string& path) {
   auto ext = std::filesystem::path(path).extension().string();
   if (ext == ".pb" || ext == ".graphdef") return ModelFormat::kTensorFlowGraphDef;
   if (ext == ".xmodel") return ModelFormat::kXirModel;
+  if (ext == ".onnx") return ModelFormat::kOnnx;
   return ModelFormat::kUnknown;
 }
 
@@ -55,10 +57,13 @@ graph::Graph load_model(const std::string& path, const LoadOptions& options) {
         g = xir::load_xmodel(read_file(path), path, options);
       }
       break;
+    case ModelFormat::kOnnx:
+      g = onnx::load_onnx(read_file(path), path, options);
+      break;
     case ModelFormat::kUnknown:
       if (!std::filesystem::exists(path)) throw Error(ErrorCode::kNotFound, path + ": no such file");
       throw Error(ErrorCode::kUnsupported,
-                  path + ": unknown model format; dpurun reads TensorFlow frozen graphs (.pb) and XIR models (.xmodel)");
+                  path + ": unknown model format; dpurun reads TensorFlow frozen graphs (.pb), XIR models (.xmodel) and QDQ ONNX models (.onnx)");
   }
   graph::fuse_for_inference(g);
   if (graph::has_fix_ops(g) && !options.fix_in_float) graph::lower_fix_to_integer(g);

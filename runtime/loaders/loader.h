@@ -20,9 +20,11 @@ struct LoadOptions {
   // A compiled .xmodel runs with the weights of this quantized .xmodel, once they are checked
   // to match.
   std::string weights_from;
+  // ONNX QDQ models: round half to even as ONNX specifies, instead of as the DPU does.
+  bool onnx_rounding = false;
 };
 
-enum class ModelFormat { kUnknown, kTensorFlowGraphDef, kXirModel };
+enum class ModelFormat { kUnknown, kTensorFlowGraphDef, kXirModel, kOnnx };
 
 // Guesses the format from the file's first bytes and its name.
 ModelFormat detect_format(const std::string& path);

@@ -24,6 +24,9 @@ struct ModelOptions {
   // For a compiled .xmodel: the quantized .xmodel it was compiled from, whose readable weights
   // the CPU reference runs once ops, shapes and fix points are checked to agree.
   std::string weights_from;
+  // ONNX QDQ models run as the DPU would run them (rounding half up); true follows ONNX's
+  // QuantizeLinear instead (half to even), as ONNX Runtime computes.
+  bool onnx_rounding = false;
 };
 
 class Model {

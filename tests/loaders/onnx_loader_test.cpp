@@ -1,0 +1,76 @@
+// The ONNX reader on the real QDQ LeNet and on broken or unsupported files.
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "dpurun/error.h"
+#include "dpurun/model.h"
+#include "onnx.pb.h"
+#include "support/test_env.h"
+
+namespace dpurun {
+namespace {
+
+Error load_error(const std::string& bytes) {
+  auto path = (test::temp_dir() / "model.onnx").string();
+  test::write_file(path, bytes);
+  try {
+    Model::load(path);
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    return e;
+  }
+  ADD_FAILURE() << "loading did not fail";
+  return Error(ErrorCode::kInternal, "");
+}
+
+const std::string kLeNet = "models/lenet-cifar10-vck190/LeNet_int.onnx";
+
+TEST(OnnxLoader, QdqLeNetRunsAsIntegers) {
+  auto path = test::shared(kLeNet);
+  DPURUN_REQUIRE_SHARED(path);
+  Model m = Model::load(path);
+  EXPECT_TRUE(m.is_integer());
+  EXPECT_EQ(m.inputs()[0].shape, (Shape{-1, 32, 32, 3})) << "NCHW input taken as NHWC images";
+  EXPECT_EQ(m.outputs()[0].shape, (Shape{-1, 10}));
+}
+
+TEST(OnnxLoader, TruncatedAndForeignFiles) {
+  auto path = test::shared(kLeNet);
+  DPURUN_REQUIRE_SHARED(path);
+  std::string bytes = test::read_file(path);
+  EXPECT_EQ(load_error(bytes.substr(0, bytes.size() / 2)).code(), ErrorCode::kInvalidModel);
+  Error e = load_error("not an onnx file at all");
+  EXPECT_NE(std::string(e.what()).find("not an ONNX model"), std::string::npos) << e.what();
+}
+
+// Edits the real model: `edit` changes the ModelProto; the load must fail mentioning `expect`.
+void expect_refused(const std::function<void(onnx::ModelProto&)>& edit, const std::string& expect) {
+  onnx::ModelProto m;
+  ASSERT_TRUE(m.ParseFromString(test::read_file(test::shared(kLeNet))));
+  edit(m);
+  Error e = load_error(m.SerializeAsString());
+  EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+  EXPECT_NE(std::string(e.what()).find(expect), std::string::npos) << e.what();
+}
+
+TEST(OnnxLoader, UnsupportedOpAndScalesAreNamed) {
+  DPURUN_REQUIRE_SHARED(test::shared(kLeNet));
+  expect_refused([](onnx::ModelProto& m) {
+    for (auto& n : *m.mutable_graph()->mutable_node())
+      if (n.op_type() == "Relu") {
+        n.set_op_type("Selu");
+        break;
+      }
+  }, "op 'Selu'");
+  expect_refused([](onnx::ModelProto& m) {
+    // The first Constant is the input's scale: 1/64 becomes 0.02.
+    auto& t = *m.mutable_graph()->mutable_node(0)->mutable_attribute(0)->mutable_t();
+    float v = 0.02f;
+    t.set_raw_data(std::string(reinterpret_cast<const char*>(&v), 4));
+    t.clear_float_data();
+  }, "not a power of two");
+}
+
+}  // namespace
+}  // namespace dpurun
