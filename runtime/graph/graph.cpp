@@ -16,6 +16,8 @@ const char* to_string(Activation a) {
     case Activation::kElu: return "elu";
     case Activation::kSigmoid: return "sigmoid";
     case Activation::kTanh: return "tanh";
+    case Activation::kHardSigmoid: return "hard_sigmoid";
+    case Activation::kHardSwish: return "hard_swish";
   }
   return "?";
 }

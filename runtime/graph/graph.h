@@ -56,7 +56,17 @@ struct Value {
   }
 };
 
-enum class Activation { kNone, kRelu, kRelu6, kLeakyRelu, kElu, kSigmoid, kTanh };
+enum class Activation {
+  kNone,
+  kRelu,
+  kRelu6,
+  kLeakyRelu,
+  kElu,
+  kSigmoid,
+  kTanh,
+  kHardSigmoid,  // relu6(x + 3) / 6
+  kHardSwish,    // x · relu6(x + 3) / 6
+};
 const char* to_string(Activation a);
 
 struct ActivationParams {

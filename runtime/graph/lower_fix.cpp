@@ -135,7 +135,8 @@ class Lowering {
 
   static bool dpu_activation(Activation a) {
     return a == Activation::kNone || a == Activation::kRelu || a == Activation::kRelu6 ||
-           a == Activation::kLeakyRelu;
+           a == Activation::kLeakyRelu || a == Activation::kHardSigmoid ||
+           a == Activation::kHardSwish;
   }
 
   // The int8 twin of a float constant on a fix grid (weights, biases), made once.

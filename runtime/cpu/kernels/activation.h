@@ -17,6 +17,8 @@ inline float activate(float x, const graph::ActivationParams& a) {
     case graph::Activation::kElu: return x >= 0.f ? x : std::expm1(x);
     case graph::Activation::kSigmoid: return 1.f / (1.f + std::exp(-x));
     case graph::Activation::kTanh: return std::tanh(x);
+    case graph::Activation::kHardSigmoid: return std::min(std::max(x + 3.f, 0.f), 6.f) / 6.f;
+    case graph::Activation::kHardSwish: return x * std::min(std::max(x + 3.f, 0.f), 6.f) / 6.f;
   }
   return x;
 }

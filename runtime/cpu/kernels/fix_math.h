@@ -2,6 +2,7 @@
 // DPU's average-pooling factors. All intermediate values are exact in double (|x| < 2^53).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <utility>
@@ -76,6 +77,13 @@ inline double activate_fix(double v, graph::Activation a, int fix_out) {
       return v < 0 ? 0 : (v > six ? six : v);
     }
     case graph::Activation::kLeakyRelu: return v < 0 ? v * 26.0 / 256.0 : v;  // the DPU's slope
+    case graph::Activation::kHardSigmoid:
+    case graph::Activation::kHardSwish: {
+      // The DPU's hard sigmoid: relu6(x + 3) · 2731 / 2^14 (2731 / 2^14 ≈ 1/6), on real values.
+      double x = std::ldexp(v, -fix_out);
+      double hs = std::min(std::max(x + 3.0, 0.0), 6.0) * 2731.0 / 16384.0;
+      return std::ldexp(a == graph::Activation::kHardSigmoid ? hs : x * hs, fix_out);
+    }
     default: return v;  // others are refused when the graph is lowered to integers
   }
 }

@@ -470,7 +470,7 @@ void Lowering::lower_binary(const NodeDef& n, graph::BinaryKind kind) {
     fail(n, ErrorCode::kInvalidModel,
          "shapes " + to_string(shape_of(va)) + " and " + to_string(shape_of(vb)) +
              " do not broadcast");
-  add_node(n, OpType::kBinary, graph::BinaryParams{kind}, {va, vb}, out);
+  add_node(n, OpType::kBinary, graph::BinaryParams{kind, {}}, {va, vb}, out);
 }
 
 void Lowering::lower_reshape(const NodeDef& n, Shape target) {
@@ -735,7 +735,7 @@ void Lowering::lower(const NodeDef& n) {
       fail(n, ErrorCode::kInvalidModel, "bias " + to_string(b.shape) + " does not match input " +
                                             to_string(shape_of(x)));
     ValueId bv = materialize(b, n.name() + "/bias");
-    return void(add_node(n, OpType::kBinary, graph::BinaryParams{graph::BinaryKind::kAdd}, {x, bv},
+    return void(add_node(n, OpType::kBinary, graph::BinaryParams{graph::BinaryKind::kAdd, {}}, {x, bv},
                          shape_of(x)));
   }
   if (op == "Relu" || op == "Relu6" || op == "LeakyRelu" || op == "Elu" || op == "Sigmoid" ||

@@ -340,13 +340,16 @@ void Lowering::lower(const OPNode& n) {
   if (t == "maxpool2d") return lower_pool(n, graph::PoolKind::kMax);
   if (t == "avgpool2d") return lower_pool(n, graph::PoolKind::kAverage);
   if (t == "matmul") return lower_matmul(n);
-  if (t == "relu" || t == "relu6" || t == "leaky-relu" || t == "sigmoid" || t == "tanh") {
+  if (t == "relu" || t == "relu6" || t == "leaky-relu" || t == "sigmoid" || t == "tanh" ||
+      t == "hard-sigmoid" || t == "hard-swish") {
     ValueId x = input(n, "input");
     graph::UnaryParams p;
     p.act.kind = t == "relu"         ? graph::Activation::kRelu
                  : t == "relu6"      ? graph::Activation::kRelu6
                  : t == "leaky-relu" ? graph::Activation::kLeakyRelu
                  : t == "sigmoid"    ? graph::Activation::kSigmoid
+                 : t == "hard-sigmoid" ? graph::Activation::kHardSigmoid
+                 : t == "hard-swish"   ? graph::Activation::kHardSwish
                                      : graph::Activation::kTanh;
     p.act.alpha = attr_f(n, "alpha", 0.1f);
     add_node(n, OpType::kUnary, p, {x}, g_.value(x).shape);
@@ -405,7 +408,8 @@ void Lowering::lower(const OPNode& n) {
 bool known_op_type(const std::string& t) {
   static const char* known[] = {
       "const", "data", "fix", "conv2d", "depthwise-conv2d", "maxpool2d", "avgpool2d", "matmul",
-      "relu", "relu6", "leaky-relu", "sigmoid", "tanh", "add", "concat", "reshape", "flatten",
+      "relu", "relu6", "leaky-relu", "sigmoid", "tanh", "hard-sigmoid", "hard-swish", "add",
+      "concat", "reshape", "flatten",
       "squeeze", "softmax", "identity", "stack", "shape",
       // compiled models
       "data-fix", "const-fix", "conv2d-fix", "depthwise-conv2d-fix", "transposed-conv2d-fix",

@@ -19,6 +19,8 @@ bool append_activation(dnnl::post_ops& ops, const graph::ActivationParams& act) 
     case Activation::kElu: ops.append_eltwise(1.f, A::eltwise_elu, 1.f, 0.f); return true;
     case Activation::kSigmoid: ops.append_eltwise(1.f, A::eltwise_logistic, 0.f, 0.f); return true;
     case Activation::kTanh: ops.append_eltwise(1.f, A::eltwise_tanh, 0.f, 0.f); return true;
+    case Activation::kHardSwish: ops.append_eltwise(1.f, A::eltwise_hardswish, 0.f, 0.f); return true;
+    case Activation::kHardSigmoid: return false;
   }
   return false;
 }
