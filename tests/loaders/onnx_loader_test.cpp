@@ -11,18 +11,7 @@
 namespace dpurun {
 namespace {
 
-Error load_error(const std::string& bytes) {
-  auto path = (test::temp_dir() / "model.onnx").string();
-  test::write_file(path, bytes);
-  try {
-    Model::load(path);
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
-    return e;
-  }
-  ADD_FAILURE() << "loading did not fail";
-  return Error(ErrorCode::kInternal, "");
-}
+Error load_error(const std::string& bytes) { return test::load_error(bytes, "model.onnx"); }
 
 const std::string kLeNet = "models/lenet-cifar10-vck190/LeNet_int.onnx";
 

@@ -20,19 +20,8 @@ std::map<std::string, int> counts(const Model& m) {
   return c;
 }
 
-// Loads `bytes` written to a temp file and returns the Error it raises.
 Error load_error(const std::string& bytes, const ModelOptions& options = {}) {
-  auto path = (test::temp_dir() / "model.pb").string();
-  test::write_file(path, bytes);
-  try {
-    Model::load(path, options);
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(path), std::string::npos)
-        << "the message names the file: " << e.what();
-    return e;
-  }
-  ADD_FAILURE() << "loading did not fail";
-  return Error(ErrorCode::kInternal, "");
+  return test::load_error(bytes, "model.pb", options);
 }
 
 TEST(TfLoader, LoadsTheResNetFloatGraphAndFusesIt) {

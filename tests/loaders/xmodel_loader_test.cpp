@@ -16,18 +16,7 @@ namespace {
 
 using test::XirGraphBuilder;
 
-Error load_error(const std::string& bytes) {
-  auto path = (test::temp_dir() / "model.xmodel").string();
-  test::write_file(path, bytes);
-  try {
-    Model::load(path);
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
-    return e;
-  }
-  ADD_FAILURE() << "loading did not fail";
-  return Error(ErrorCode::kInternal, "");
-}
+Error load_error(const std::string& bytes) { return test::load_error(bytes, "model.xmodel"); }
 
 std::map<std::string, int> counts(const Model& m) {
   std::map<std::string, int> c;

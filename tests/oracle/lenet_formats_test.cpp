@@ -11,14 +11,6 @@
 namespace dpurun {
 namespace {
 
-std::vector<float> run_all(const Model& m, const std::vector<float>& input, std::size_t n) {
-  CpuExecutor exec(m, CpuOptions{2, KernelChoice::kFast});
-  std::vector<float> out(n * 10);
-  for (std::size_t b = 0; b < n; b += 100)
-    exec.run(input.data() + b * 3072, out.data() + b * 10, static_cast<int>(std::min<std::size_t>(100, n - b)));
-  return out;
-}
-
 TEST(LeNetFormats, XmodelAndQdqOnnxAgree) {
   Manifest manifest = Manifest::load(DPURUN_SOURCE_DIR "/models/lenet-cifar10-vck190.json",
                                      test::shared("models"));
@@ -27,18 +19,16 @@ TEST(LeNetFormats, XmodelAndQdqOnnxAgree) {
   DPURUN_REQUIRE_SHARED(data_path);
   Dataset data = Dataset::open(data_path, manifest.classes);
   const std::size_t n = data.size();
-  std::vector<float> input(n * 3072);
-  for (std::size_t i = 0; i < n; ++i)
-    data.load(i, manifest.preprocessing, {32, 32, 3}, input.data() + i * 3072);
+  std::vector<float> input = test::load_images(data, manifest);
 
-  auto xmodel = run_all(Model::load(manifest.model_file("quantized")), input, n);
+  auto xmodel = test::run_images(Model::load(manifest.model_file("quantized")), input, n);
   // As the DPU would run the ONNX export (rounding half up): the same numbers, image by image.
-  auto onnx_dpu = run_all(Model::load(manifest.model_file("onnx")), input, n);
+  auto onnx_dpu = test::run_images(Model::load(manifest.model_file("onnx")), input, n);
   EXPECT_EQ(onnx_dpu, xmodel);
   // As ONNX specifies (half to even): rounding ties differ, top-1 almost never does.
   ModelOptions o;
   o.onnx_rounding = true;
-  auto onnx = run_all(Model::load(manifest.model_file("onnx"), o), input, n);
+  auto onnx = test::run_images(Model::load(manifest.model_file("onnx"), o), input, n);
   std::size_t agree = 0;
   for (std::size_t i = 0; i < n; ++i) {
     auto top = [&](const std::vector<float>& v) {

@@ -28,16 +28,11 @@ TEST(OpenCvOracle, ResNetFloatOverTheWholeTestSet) {
 
   Dataset data = Dataset::open(data_path, manifest.classes);
   const std::size_t n = data.size(), per = 32 * 32 * 3, classes = 10;
-  std::vector<float> input(n * per);
-  for (std::size_t i = 0; i < n; ++i)
-    data.load(i, manifest.preprocessing, {32, 32, 3}, input.data() + i * per);
+  std::vector<float> input = test::load_images(data, manifest);
 
   Model model = Model::load(model_path, ModelOptions{{manifest.input_name}, {manifest.output_name}, {}});
-  CpuExecutor exec(model, CpuOptions{2, KernelChoice::kFast});
-  std::vector<float> ours(n * classes);
+  std::vector<float> ours = test::run_images(model, input, n);
   const std::size_t batch = 100;
-  for (std::size_t b = 0; b < n; b += batch)
-    exec.run(input.data() + b * per, ours.data() + b * classes, static_cast<int>(batch));
 
   cv::setNumThreads(2);
   cv::dnn::Net net = cv::dnn::readNetFromTensorflow(model_path);

@@ -10,24 +10,13 @@
 namespace dpurun {
 namespace {
 
-struct Outputs {
-  std::vector<int> top1;
-  std::vector<float> values;
-};
-
-Outputs run(const Model& m, const std::vector<float>& input, std::size_t n, KernelChoice k) {
-  CpuExecutor exec(m, CpuOptions{2, k});
-  const std::size_t per = 3072, classes = 10, batch = 50;
-  Outputs o;
-  o.values.resize(n * classes);
-  for (std::size_t b = 0; b < n; b += batch)
-    exec.run(input.data() + b * per, o.values.data() + b * classes,
-             static_cast<int>(std::min(batch, n - b)));
-  for (std::size_t i = 0; i < n; ++i) {
-    const float* y = o.values.data() + i * classes;
-    o.top1.push_back(static_cast<int>(std::max_element(y, y + classes) - y));
-  }
-  return o;
+std::vector<int> top1(const std::vector<float>& outputs) {
+  std::vector<int> t;
+  for (std::size_t i = 0; i + 10 <= outputs.size(); i += 10)
+    t.push_back(static_cast<int>(std::max_element(outputs.begin() + static_cast<long>(i),
+                                                  outputs.begin() + static_cast<long>(i + 10)) -
+                                 outputs.begin() - static_cast<long>(i)));
+  return t;
 }
 
 TEST(QuantizedModel, ResNetInt8AgainstFloatOverTheWholeTestSet) {
@@ -38,9 +27,7 @@ TEST(QuantizedModel, ResNetInt8AgainstFloatOverTheWholeTestSet) {
   DPURUN_REQUIRE_SHARED(data_path);
   Dataset data = Dataset::open(data_path, manifest.classes);
   const std::size_t n = data.size();
-  std::vector<float> input(n * 3072);
-  for (std::size_t i = 0; i < n; ++i)
-    data.load(i, manifest.preprocessing, {32, 32, 3}, input.data() + i * 3072);
+  std::vector<float> input = test::load_images(data, manifest);
   ModelOptions mo{{manifest.input_name}, {manifest.output_name}, {}};
   Model fp = Model::load(manifest.model_file("float"), mo);
   Model q = Model::load(manifest.model_file("quantized"), mo);
@@ -48,15 +35,15 @@ TEST(QuantizedModel, ResNetInt8AgainstFloatOverTheWholeTestSet) {
   mo.fix_in_float = true;
   Model sim = Model::load(manifest.model_file("quantized"), mo);
 
-  Outputs f = run(fp, input, n, KernelChoice::kFast);
-  Outputs i8 = run(q, input, n, KernelChoice::kFast);
-  Outputs s = run(sim, input, n, KernelChoice::kFast);
+  auto f = top1(test::run_images(fp, input, n, KernelChoice::kFast, 50));
+  auto i8 = top1(test::run_images(q, input, n, KernelChoice::kFast, 50));
+  auto s = top1(test::run_images(sim, input, n, KernelChoice::kFast, 50));
   std::size_t agree = 0, agree_sim = 0, f_ok = 0, q_ok = 0;
   for (std::size_t k = 0; k < n; ++k) {
-    agree += f.top1[k] == i8.top1[k];
-    agree_sim += s.top1[k] == i8.top1[k];
-    f_ok += f.top1[k] == data.label(k);
-    q_ok += i8.top1[k] == data.label(k);
+    agree += f[k] == i8[k];
+    agree_sim += s[k] == i8[k];
+    f_ok += f[k] == data.label(k);
+    q_ok += i8[k] == data.label(k);
   }
   double f_top1 = 100.0 * double(f_ok) / double(n), q_top1 = 100.0 * double(q_ok) / double(n);
   double agreement = 100.0 * double(agree) / double(n);
@@ -90,8 +77,8 @@ TEST(QuantizedModel, FastAndReferenceIntegerKernelsAreBitExactOnRealImages) {
                         ModelOptions{{manifest.input_name}, {manifest.output_name}, {}});
   // Softmax runs in float after the integer network: its inputs are identical, so its
   // outputs are too.
-  EXPECT_EQ(run(q, input, n, KernelChoice::kFast).values,
-            run(q, input, n, KernelChoice::kReference).values);
+  EXPECT_EQ(test::run_images(q, input, n, KernelChoice::kFast),
+            test::run_images(q, input, n, KernelChoice::kReference));
 }
 
 }  // namespace

@@ -49,6 +49,41 @@ std::vector<float> random_floats(std::size_t n, unsigned seed, float lo, float h
   return v;
 }
 
+Error load_error(const std::string& bytes, const std::string& file_name,
+                 const ModelOptions& options) {
+  auto path = (temp_dir() / file_name).string();
+  write_file(path, bytes);
+  try {
+    Model::load(path, options);
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos)
+        << "the message names the file: " << e.what();
+    return e;
+  }
+  ADD_FAILURE() << "loading " << file_name << " did not fail";
+  return Error(ErrorCode::kInternal, "");
+}
+
+std::vector<float> load_images(const Dataset& data, const Manifest& manifest, std::size_t limit) {
+  const std::size_t n = limit ? std::min(limit, data.size()) : data.size();
+  std::vector<float> images(n * 3072);
+  for (std::size_t i = 0; i < n; ++i)
+    data.load(i, manifest.preprocessing, {32, 32, 3}, images.data() + i * 3072);
+  return images;
+}
+
+std::vector<float> run_images(const Model& model, const std::vector<float>& images, std::size_t n,
+                              KernelChoice kernels, int batch) {
+  CpuExecutor exec(model, CpuOptions{2, kernels});
+  const auto per_in = static_cast<std::size_t>(exec.input_elements());
+  const auto per_out = static_cast<std::size_t>(exec.output_elements());
+  std::vector<float> out(n * per_out);
+  for (std::size_t b = 0; b < n; b += static_cast<std::size_t>(batch))
+    exec.run(images.data() + b * per_in, out.data() + b * per_out,
+             static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(batch), n - b)));
+  return out;
+}
+
 CliResult run_cli(const std::string& args) {
   std::string cmd = std::string(DPURUN_CLI) + " " + args + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");

@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "dpurun/cpu_executor.h"
+#include "dpurun/dataset.h"
+#include "dpurun/error.h"
+
 namespace dpurun::test {
 
 // A path under ../shared (the real models and data), read in place.
@@ -18,6 +22,18 @@ void write_file(const std::filesystem::path& p, const std::string& bytes);
 std::string read_file(const std::filesystem::path& p);
 // Deterministic values in [lo, hi).
 std::vector<float> random_floats(std::size_t n, unsigned seed, float lo = -1.f, float hi = 1.f);
+
+// Writes `bytes` as `file_name` in the test's directory and loads it as a model; returns the
+// Error raised, after checking that its message names the file. A load that succeeds fails
+// the test.
+Error load_error(const std::string& bytes, const std::string& file_name,
+                 const ModelOptions& options = {});
+
+// Every image of `data` (or the first `limit`), preprocessed for a 32×32×3 input.
+std::vector<float> load_images(const Dataset& data, const Manifest& manifest, std::size_t limit = 0);
+// Runs `model` over `n` images of `per_image` floats in batches of `batch`; all outputs.
+std::vector<float> run_images(const Model& model, const std::vector<float>& images, std::size_t n,
+                              KernelChoice kernels = KernelChoice::kFast, int batch = 100);
 
 // Runs the dpurun CLI with `args`; returns its exit code and combined output.
 struct CliResult {

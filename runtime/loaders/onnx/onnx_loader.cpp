@@ -81,6 +81,28 @@ class Lowering {
     return out;
   }
 
+  // Conv's and Gemm's optional third input, added to `y` (the op's result, of shape `s`); the
+  // node's output name moves to the sum.
+  void add_bias(const NodeProto& n, ValueId y, const Shape& s) {
+    if (n.input_size() <= 2 || n.input(2).empty()) return;
+    const Entry& b = known(n, 2, "the bias");
+    if (static_cast<std::int64_t>(b.data.size()) != s.back())
+      fail(n, ErrorCode::kInvalidModel, "bias does not match the output channels");
+    ValueId bv = g_.add_constant(n.output(0) + "/bias", {s.back()}, b.data);
+    g_.value(bv).fix = b.fix;
+    g_.value(y).name = n.output(0) + "/pre_bias";
+    ValueId out = g_.add_value(n.output(0), DataType::kFloat32, s);
+    Node add;
+    add.name = n.output(0) + "/bias_add";
+    add.source_op = n.op_type();
+    add.op = OpType::kBinary;
+    add.params = graph::BinaryParams{};
+    add.inputs = {y, bv};
+    add.outputs = {out};
+    g_.add_node(std::move(add));
+    entries_[n.output(0)] = Entry{Entry::kRuntime, out, {}, {}, std::nullopt, {}};
+  }
+
   static Entry tensor_entry(const TensorProto& t, const std::string& where);
   graph::FixInfo qdq_fix(const NodeProto& n);
   void lower(const NodeProto& n);
@@ -222,23 +244,7 @@ void Lowering::lower(const NodeProto& n) {
     std::vector<ValueId> inputs{x, wv};
     Shape s{-1, oh, ow, o};
     ValueId y = add_node(n, OpType::kConv2D, p, inputs, s);
-    if (n.input_size() > 2 && !n.input(2).empty()) {
-      const Entry& b = known(n, 2, "the bias");
-      ValueId bv = g_.add_constant(n.output(0) + "/bias", {o}, b.data);
-      g_.value(bv).fix = b.fix;
-      g_.value(y).name = n.output(0) + "/pre_bias";
-      entries_.erase(n.output(0));
-      ValueId out = g_.add_value(n.output(0), DataType::kFloat32, s);
-      Node add;
-      add.name = n.output(0) + "/bias_add";
-      add.source_op = "Conv";
-      add.op = OpType::kBinary;
-      add.params = graph::BinaryParams{};
-      add.inputs = {y, bv};
-      add.outputs = {out};
-      g_.add_node(std::move(add));
-      entries_[n.output(0)] = Entry{Entry::kRuntime, out, {}, {}, std::nullopt, {}};
-    }
+    add_bias(n, y, s);
     return;
   }
   if (t == "Relu") {
@@ -312,22 +318,7 @@ void Lowering::lower(const NodeProto& n) {
     ValueId wv = g_.add_constant(n.output(0) + "/weights", {k, m}, km);
     g_.value(wv).fix = w.fix;
     ValueId y = add_node(n, OpType::kFullyConnected, graph::FullyConnectedParams{}, {x, wv}, {-1, m});
-    if (n.input_size() > 2 && !n.input(2).empty()) {
-      const Entry& b = known(n, 2, "C");
-      ValueId bv = g_.add_constant(n.output(0) + "/bias", {m}, b.data);
-      g_.value(bv).fix = b.fix;
-      g_.value(y).name = n.output(0) + "/pre_bias";
-      ValueId out = g_.add_value(n.output(0), DataType::kFloat32, {-1, m});
-      Node add;
-      add.name = n.output(0) + "/bias_add";
-      add.source_op = "Gemm";
-      add.op = OpType::kBinary;
-      add.params = graph::BinaryParams{};
-      add.inputs = {y, bv};
-      add.outputs = {out};
-      g_.add_node(std::move(add));
-      entries_[n.output(0)] = Entry{Entry::kRuntime, out, {}, {}, std::nullopt, {}};
-    }
+    add_bias(n, y, {-1, m});
     return;
   }
   if (t == "Add") {
