@@ -158,6 +158,7 @@ enum class OpType {
   kMean,
   kReshape,
   kSoftmax,
+  kPRelu,  // inputs {x, alpha [C]}: x ≥ 0 ? x : alpha[c] · x over the last axis
   kFix,
   kQuantize,
   kDequantize,

@@ -2,6 +2,8 @@
 // against the same network written as a TensorFlow graph, and broken or foreign files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "dpurun/cpu_executor.h"
@@ -209,6 +211,38 @@ TEST(XmodelLoader, PairingWithAnotherModelOrAChangedFixPointIsRefused) {
     EXPECT_NE(std::string(e.what()).find("'LeNet__LeNet_Conv2d_conv2__ret_7': fix point 5 compiled, 4 quantized"),
               std::string::npos)
         << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// PReLU (per-channel slope) between fix ops: float, then requantized by the fix after it, as
+// the quantizer simulates it; checked against the formula.
+TEST(XmodelLoader, PReluBetweenFixOps) {
+  XirGraphBuilder x;
+  auto& data = x.op("x", "data", {1, 3, 4, 2});
+  XirGraphBuilder::set_string(data, "data_type", "FLOAT32");
+  x.fix("x_fix", "x", {1, 3, 4, 2}, 4);
+  x.constant("alpha", {2}, {0.25f, 0.5f});
+  x.fix("alpha_fix", "alpha", {2}, 6);
+  x.op("p", "prelu", {1, 3, 4, 2}, {{"input", {"x_fix"}}, {"alpha", {"alpha_fix"}}});
+  x.fix("y", "p", {1, 3, 4, 2}, 5);
+  auto path = (test::temp_dir() / "prelu.xmodel").string();
+  test::write_file(path, x.bytes());
+  Model m = Model::load(path);
+  auto in = test::random_floats(2 * 24, 5, -4.f, 4.f);
+  std::vector<float> out(in.size());
+  CpuExecutor(m).run(in.data(), out.data(), 2);
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    double q = std::clamp(std::floor(double(in[i]) * 16 + 0.5), -128.0, 127.0) / 16;
+    double a = i % 2 ? 0.5 : 0.25;
+    double v = q >= 0 ? q : a * q;
+    double want = std::clamp(std::floor(v * 32 + 0.5), -128.0, 127.0) / 32;
+    EXPECT_EQ(out[i], want) << i;
   }
 }
 

@@ -384,6 +384,15 @@ void Lowering::lower(const OPNode& n) {
     add_node(n, OpType::kReshape, std::monostate{}, {x}, out);
     return;
   }
+  if (t == "prelu") {  // runs in float; a fix op after it requantizes, as the quantizer simulates
+    ValueId x = input(n, "input");
+    ValueId alpha = input(n, "alpha");
+    const Shape xs = g_.value(x).shape;
+    if (!g_.value(alpha).is_constant() || element_count(g_.value(alpha).shape) != xs.back())
+      fail(n, ErrorCode::kInvalidModel, "alpha must be a constant with one value per channel");
+    add_node(n, OpType::kPRelu, std::monostate{}, {x, alpha}, xs);
+    return;
+  }
   if (t == "softmax") {
     ValueId x = input(n, "input");
     add_node(n, OpType::kSoftmax, graph::SoftmaxParams{}, {x}, g_.value(x).shape);
@@ -408,7 +417,7 @@ void Lowering::lower(const OPNode& n) {
 bool known_op_type(const std::string& t) {
   static const char* known[] = {
       "const", "data", "fix", "conv2d", "depthwise-conv2d", "maxpool2d", "avgpool2d", "matmul",
-      "relu", "relu6", "leaky-relu", "sigmoid", "tanh", "hard-sigmoid", "hard-swish", "add",
+      "relu", "relu6", "leaky-relu", "prelu", "sigmoid", "tanh", "hard-sigmoid", "hard-swish", "add",
       "concat", "reshape", "flatten",
       "squeeze", "softmax", "identity", "stack", "shape",
       // compiled models

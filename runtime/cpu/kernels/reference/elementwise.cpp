@@ -110,7 +110,34 @@ class ScaleShift : public Kernel {
   std::int64_t channels_, rows_;
 };
 
+class PRelu : public Kernel {
+ public:
+  explicit PRelu(const KernelArgs& a)
+      : x_(static_cast<const float*>(a.inputs[0])),
+        alpha_(static_cast<const float*>(a.inputs[1])),
+        out_(static_cast<float*>(a.output)),
+        channels_(a.output_shape.back()),
+        rows_(element_count(a.output_shape) / a.output_shape.back()) {}
+
+  void run() override {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t r = 0; r < rows_; ++r)
+      for (std::int64_t c = 0; c < channels_; ++c) {
+        float v = x_[r * channels_ + c];
+        out_[r * channels_ + c] = v >= 0.f ? v : alpha_[c] * v;
+      }
+  }
+
+ private:
+  const float* x_;
+  const float* alpha_;
+  float* out_;
+  std::int64_t channels_, rows_;
+};
+
 }  // namespace
+
+std::unique_ptr<Kernel> make_prelu(const KernelArgs& a) { return std::make_unique<PRelu>(a); }
 
 std::unique_ptr<Kernel> make_binary(const KernelArgs& a) { return std::make_unique<Binary>(a); }
 std::unique_ptr<Kernel> make_unary(const KernelArgs& a) { return std::make_unique<Unary>(a); }
