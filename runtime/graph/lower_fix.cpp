@@ -143,8 +143,9 @@ class Lowering {
   ValueId int8_constant(ValueId v) {
     for (auto& [from, to] : int8_constants_)
       if (from == v) return to;
-    const Value& c = g_.value(v);
-    if (c.type == DataType::kInt8) return v;
+    if (g_.value(v).type == DataType::kInt8) return v;
+    // Copies, not references: adding a constant may move every value.
+    const Value c = g_.value(v);
     auto src = c.as<float>();
     std::vector<std::int8_t> q(src.size());
     for (std::size_t k = 0; k < src.size(); ++k)
@@ -226,18 +227,17 @@ class Lowering {
     auto float_copy = [&](ValueId v) {
       for (auto& [from, to] : converted)
         if (from == v) return to;
-      const Value& iv = g_.value(v);
-      ValueId f;
-      {
-        f = g_.add_value(iv.name + "/float", DataType::kFloat32, iv.shape);
-        Node d;
-        d.name = iv.name + "/dequantize";
-        d.source_op = "fix2float";
-        d.op = OpType::kDequantize;
-        d.inputs = {v};
-        d.outputs = {f};
-        added.push_back(std::move(d));
-      }
+      // Copies, not references: adding a value may move every value.
+      const std::string name = g_.value(v).name;
+      const Shape shape = g_.value(v).shape;
+      ValueId f = g_.add_value(name + "/float", DataType::kFloat32, shape);
+      Node d;
+      d.name = name + "/dequantize";
+      d.source_op = "fix2float";
+      d.op = OpType::kDequantize;
+      d.inputs = {v};
+      d.outputs = {f};
+      added.push_back(std::move(d));
       converted.emplace_back(v, f);
       return f;
     };
