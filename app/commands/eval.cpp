@@ -65,6 +65,8 @@ Command add_eval(CLI::App& app) {
     s.limit = args->limit;
     s.kernels = args->kernels == "reference" ? KernelChoice::kReference : KernelChoice::kFast;
     s.weights_from = args->weights_from;
+    if (s.weights_from.empty() && rm.manifest.weights_from.count(rm.variant))
+      s.weights_from = rm.manifest.model_file(rm.manifest.weights_from.at(rm.variant));
 
     bool tty = !args->quiet && isatty(fileno(stderr));
     ProgressFn progress;

@@ -37,9 +37,9 @@ Manifest Manifest::load(const std::string& path, const std::string& model_root) 
     bad(path, std::string("not valid JSON: ") + e.what());
   }
   if (!j.is_object()) bad(path, "a manifest is a JSON object");
-  static const std::vector<std::string> known{"name",     "description", "files",     "default",
-                                              "input",    "output",      "preprocess", "classes",
-                                              "published", "provenance"};
+  static const std::vector<std::string> known{
+      "name",       "description", "files",   "default",   "weights_from",
+      "input",      "output",      "preprocess", "classes", "published", "provenance"};
   for (auto& [k, v] : j.items())
     if (std::find(known.begin(), known.end(), k) == known.end())
       bad(path, "unknown field \"" + k + "\"");
@@ -57,6 +57,13 @@ Manifest Manifest::load(const std::string& path, const std::string& model_root) 
   }
   m.default_variant = get<std::string>(j, "default", path, m.files.begin()->first);
   if (!m.files.count(m.default_variant)) bad(path, "default variant is not in \"files\"");
+
+  const json pairs = j.value("weights_from", json::object());  // kept alive for items()
+  for (auto& [variant, source] : pairs.items()) {
+    if (!source.is_string() || !m.files.count(variant) || !m.files.count(source.get<std::string>()))
+      bad(path, "weights_from maps a variant of \"files\" to another one");
+    m.weights_from[variant] = source.get<std::string>();
+  }
 
   json in = j.value("input", json::object()), out = j.value("output", json::object());
   m.input_name = get<std::string>(in, "name", path, "");

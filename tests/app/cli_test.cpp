@@ -189,3 +189,21 @@ TEST(Cli, InspectBadFiles) {
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+TEST(Cli, CompiledVariantTakesItsWeightsFromTheManifestPairing) {
+  DPURUN_REQUIRE_SHARED(test::shared("models/lenet-cifar10-vck190/LeNet.xmodel"));
+  DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
+  auto json_path = test::temp_dir() / "report.json";
+  auto r = test::run_cli("eval --model lenet-cifar10-vck190 --variant compiled -n 50 --json " +
+                         json_path.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(test::read_file(json_path));
+  EXPECT_NE(j["settings"]["weights_from"].get<std::string>().find("LeNet_int.xmodel"), std::string::npos);
+  EXPECT_EQ(j["model"]["arithmetic"], "int8 (DPU emulation)");
+}
+
+}  // namespace
+}  // namespace dpurun

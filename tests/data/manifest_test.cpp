@@ -44,6 +44,7 @@ TEST(Manifest, RejectsBadManifests) {
   parse_error(R"({"files": {"float": "a.pb"}, "preprocess": {"mean": [0, 0]}})");
   parse_error(R"({"files": {"float": "a.pb"}, "preprocess": {"std": [1, 0, 1]}})");
   parse_error(R"({"files": {"float": "a.pb"}, "preprocess": {"scale": "big"}})");
+  parse_error(R"({"files": {"compiled": "a.xmodel"}, "weights_from": {"compiled": "quantized"}})");
 }
 
 TEST(Manifest, VariantsResolveAgainstTheModelRoot) {

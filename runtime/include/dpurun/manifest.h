@@ -29,6 +29,8 @@ struct Manifest {
   std::string description;
   std::map<std::string, std::string> files;  // variant ("float", "quantized", …) → model path
   std::string default_variant;
+  // A compiled variant → the quantized variant whose weights it runs with (--weights-from).
+  std::map<std::string, std::string> weights_from;
   std::string input_name, output_name;
   Shape input_shape;                         // optional override (NHWC, batch -1)
   std::string output_kind = "probabilities";  // or "logits"
