@@ -29,6 +29,25 @@ std::string read_file(const std::string& path) {
   return std::move(ss).str();
 }
 
+void check_window(const std::string& where, std::int64_t in_h, std::int64_t in_w,
+                  std::int64_t kernel_h, std::int64_t kernel_w, std::int64_t stride_h,
+                  std::int64_t stride_w, std::int64_t dilation_h, std::int64_t dilation_w,
+                  std::int64_t pad_top, std::int64_t pad_bottom, std::int64_t pad_left,
+                  std::int64_t pad_right) {
+  constexpr std::int64_t kMax = 1 << 16;
+  auto in_range = [&](std::int64_t v, std::int64_t lo) { return v >= lo && v <= kMax; };
+  if (!in_range(kernel_h, 1) || !in_range(kernel_w, 1) || !in_range(stride_h, 1) ||
+      !in_range(stride_w, 1) || !in_range(dilation_h, 1) || !in_range(dilation_w, 1) ||
+      !in_range(pad_top, 0) || !in_range(pad_bottom, 0) || !in_range(pad_left, 0) ||
+      !in_range(pad_right, 0))
+    throw Error(ErrorCode::kInvalidModel,
+                where + ": window parameters out of range (kernel, strides and dilations must be "
+                        "1.." + std::to_string(kMax) + ", pads 0.." + std::to_string(kMax) + ")");
+  if (in_h + pad_top + pad_bottom < dilation_h * (kernel_h - 1) + 1 ||
+      in_w + pad_left + pad_right < dilation_w * (kernel_w - 1) + 1)
+    throw Error(ErrorCode::kInvalidModel, where + ": the window is larger than its padded input");
+}
+
 ModelFormat detect_format(const std::string& path) {
   auto ext = std::filesystem::path(path).extension().string();
   if (ext == ".pb" || ext == ".graphdef") return ModelFormat::kTensorFlowGraphDef;
@@ -37,37 +56,46 @@ ModelFormat detect_format(const std::string& path) {
   return ModelFormat::kUnknown;
 }
 
-graph::Graph load_model(const std::string& path, const LoadOptions& options) {
+graph::Graph load_model_bytes(const std::string& bytes, ModelFormat format,
+                              const std::string& source, const LoadOptions& options) {
   graph::Graph g;
-  switch (detect_format(path)) {
+  switch (format) {
     case ModelFormat::kTensorFlowGraphDef:
-      g = tf::load_graph_def(read_file(path), path, options);
+      g = tf::load_graph_def(bytes, source, options);
       break;
     case ModelFormat::kXirModel:
       if (!options.weights_from.empty()) {
         xir::Graph compiled, quantized;
         std::string q_bytes = read_file(options.weights_from);
-        if (!xir::parse_xmodel(read_file(path), compiled))
-          throw Error(ErrorCode::kInvalidModel, path + ": not an XIR .xmodel");
+        if (!xir::parse_xmodel(bytes, compiled))
+          throw Error(ErrorCode::kInvalidModel, source + ": not an XIR .xmodel");
         if (!xir::parse_xmodel(q_bytes, quantized))
           throw Error(ErrorCode::kInvalidModel, options.weights_from + ": not an XIR .xmodel");
-        xir::check_pairing(compiled, path, quantized, options.weights_from);
+        xir::check_pairing(compiled, source, quantized, options.weights_from);
         g = xir::load_xmodel(q_bytes, options.weights_from, options);
       } else {
-        g = xir::load_xmodel(read_file(path), path, options);
+        g = xir::load_xmodel(bytes, source, options);
       }
       break;
     case ModelFormat::kOnnx:
-      g = onnx::load_onnx(read_file(path), path, options);
+      g = onnx::load_onnx(bytes, source, options);
       break;
     case ModelFormat::kUnknown:
-      if (!std::filesystem::exists(path)) throw Error(ErrorCode::kNotFound, path + ": no such file");
       throw Error(ErrorCode::kUnsupported,
-                  path + ": unknown model format; dpurun reads TensorFlow frozen graphs (.pb), XIR models (.xmodel) and QDQ ONNX models (.onnx)");
+                  source + ": unknown model format; dpurun reads TensorFlow frozen graphs (.pb), "
+                           "XIR models (.xmodel) and QDQ ONNX models (.onnx)");
   }
   graph::fuse_for_inference(g);
   if (graph::has_fix_ops(g) && !options.fix_in_float) graph::lower_fix_to_integer(g);
   return g;
+}
+
+graph::Graph load_model(const std::string& path, const LoadOptions& options) {
+  ModelFormat format = detect_format(path);
+  if (format == ModelFormat::kUnknown && !std::filesystem::exists(path))
+    throw Error(ErrorCode::kNotFound, path + ": no such file");
+  return load_model_bytes(format == ModelFormat::kUnknown ? std::string() : read_file(path), format,
+                          path, options);
 }
 
 }  // namespace dpurun::loaders

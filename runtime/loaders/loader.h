@@ -32,6 +32,18 @@ ModelFormat detect_format(const std::string& path);
 // Loads, lowers and optimizes the model (ops fused and folded for inference).
 // Throws Error naming the file, and the node where one is at fault.
 graph::Graph load_model(const std::string& path, const LoadOptions& options = {});
+// The same from bytes already read; `source` names them in messages.
+graph::Graph load_model_bytes(const std::string& bytes, ModelFormat format,
+                              const std::string& source, const LoadOptions& options = {});
+
+// Convolution and pooling windows from a file: throws Error(kInvalidModel) with `where` unless
+// the kernel, strides and dilations are ≥ 1, the pads ≥ 0, all of reasonable size, and the
+// window fits the padded input (in_h, in_w) at least once.
+void check_window(const std::string& where, std::int64_t in_h, std::int64_t in_w,
+                  std::int64_t kernel_h, std::int64_t kernel_w, std::int64_t stride_h,
+                  std::int64_t stride_w, std::int64_t dilation_h, std::int64_t dilation_w,
+                  std::int64_t pad_top, std::int64_t pad_bottom, std::int64_t pad_left,
+                  std::int64_t pad_right);
 
 // Reads a whole file; throws Error(kNotFound / kIo) naming it.
 std::string read_file(const std::string& path);

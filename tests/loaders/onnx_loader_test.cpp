@@ -63,3 +63,40 @@ TEST(OnnxLoader, UnsupportedOpAndScalesAreNamed) {
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// Found by fuzz_onnx: pooling attributes of the wrong length were read past their end.
+// Likewise zero strides would divide by zero.
+TEST(OnnxLoader, MalformedWindowAttributesAreRefused) {
+  DPURUN_REQUIRE_SHARED(test::shared(kLeNet));
+  for (const char* attr : {"strides", "kernel_shape", "pads"})
+    for (int variant = 0; variant < 2; ++variant) {
+      onnx::ModelProto m;
+      ASSERT_TRUE(m.ParseFromString(test::read_file(test::shared(kLeNet))));
+      bool edited = false;
+      for (auto& n : *m.mutable_graph()->mutable_node()) {
+        if (n.op_type() != "MaxPool" || edited) continue;
+        onnx::AttributeProto* a = nullptr;
+        for (auto& at : *n.mutable_attribute())
+          if (at.name() == attr) a = &at;
+        if (!a) {
+          a = n.add_attribute();
+          a->set_name(attr);
+        }
+        a->clear_ints();
+        if (variant == 0) a->add_ints(2);  // one value where two (or four) belong
+        else for (int k = 0; k < (std::string(attr) == "pads" ? 4 : 2); ++k) a->add_ints(std::string(attr) == "pads" ? -1 : 0);
+        edited = true;
+      }
+      ASSERT_TRUE(edited);
+      Error e = test::load_error(m.SerializeAsString(), "model.onnx");
+      // kUnsupported where the value reads as another kind of pooling (a 1-D kernel).
+      EXPECT_TRUE(e.code() == ErrorCode::kInvalidModel || e.code() == ErrorCode::kUnsupported)
+          << attr << " " << variant << ": " << e.what();
+    }
+}
+
+}  // namespace
+}  // namespace dpurun

@@ -220,6 +220,11 @@ void Lowering::lower(const NodeProto& n) {
     auto strides = ints(n, "strides", {1, 1});
     auto dil = ints(n, "dilations", {1, 1});
     auto pads = ints(n, "pads", {0, 0, 0, 0});  // top, left, bottom, right
+    if (strides.size() != 2 || dil.size() != 2 || pads.size() != 4)
+      fail(n, ErrorCode::kInvalidModel, "strides, dilations or pads have the wrong length");
+    loaders::check_window(source_ + ": node '" + n.output(0) + "'", xs[1], xs[2], w.shape[2],
+                          w.shape[3], strides[0], strides[1], dil[0], dil[1], pads[0], pads[2],
+                          pads[1], pads[3]);
     graph::ConvParams p;
     p.stride_h = static_cast<int>(strides[0]);
     p.stride_w = static_cast<int>(strides[1]);
@@ -264,6 +269,10 @@ void Lowering::lower(const NodeProto& n) {
       fail(n, ErrorCode::kUnsupported, "only 2-D pooling with ceil_mode 0");
     auto s = ints(n, "strides", {1, 1});
     auto pads = ints(n, "pads", {0, 0, 0, 0});
+    if (s.size() != 2 || pads.size() != 4)
+      fail(n, ErrorCode::kInvalidModel, "strides or pads have the wrong length");
+    loaders::check_window(source_ + ": node '" + n.output(0) + "'", xs[1], xs[2], k[0], k[1], s[0],
+                          s[1], 1, 1, pads[0], pads[2], pads[1], pads[3]);
     graph::PoolParams p;
     p.kind = t == "MaxPool" ? graph::PoolKind::kMax : graph::PoolKind::kAverage;
     p.kernel_h = static_cast<int>(k[0]);

@@ -405,6 +405,9 @@ void Lowering::lower_conv(const NodeDef& n, bool depthwise) {
     p.pad_bottom = static_cast<int>(e[3]);
     p.pad_left = static_cast<int>(e[4]);
     p.pad_right = static_cast<int>(e[5]);
+    loaders::check_window(source_ + ": node '" + n.name() + "'", xs[1], xs[2], w.shape[0],
+                          w.shape[1], strides[1], strides[2], dil[1], dil[2], e[2], e[3], e[4],
+                          e[5]);
   } else if (padding != "SAME" && padding != "VALID") {
     fail(n, ErrorCode::kUnsupported, "padding '" + padding + "' is not supported");
   }

@@ -222,6 +222,9 @@ void Lowering::lower_conv(const OPNode& n, bool depthwise) {
   if (kernel.size() != 2 || stride.size() != 2 || dilation.size() != 2 || pad.size() != 4 ||
       kernel[0] != ws[2] || kernel[1] != ws[1])
     fail(n, ErrorCode::kInvalidModel, "kernel/stride/dilation/pad attributes do not fit the weights");
+  loaders::check_window(source_ + ": op '" + n.op_name() + "'", xs[1], xs[2], ws[1], ws[2],
+                        stride[1], stride[0], dilation[1], dilation[0], pad[2], pad[3], pad[0],
+                        pad[1]);
   std::string mode = attr_s(n, "pad_mode", "FLOOR");
   graph::ConvParams p;
   p.stride_w = static_cast<int>(stride[0]);
@@ -277,10 +280,12 @@ void Lowering::lower_pool(const OPNode& n, graph::PoolKind kind) {
     p.kernel_w = static_cast<int>(k[0]);
     p.kernel_h = static_cast<int>(k[1]);
     auto s = attr_ints(n, "stride", {k[0], k[1]});
+    auto pad = attr_ints(n, "pad", {0, 0, 0, 0});
+    if (s.size() != 2 || pad.size() != 4) fail(n, ErrorCode::kInvalidModel, "stride or pad has the wrong length");
+    loaders::check_window(source_ + ": op '" + n.op_name() + "'", xs[1], xs[2], k[1], k[0], s[1],
+                          s[0], 1, 1, pad[2], pad[3], pad[0], pad[1]);
     p.stride_w = static_cast<int>(s[0]);
     p.stride_h = static_cast<int>(s[1]);
-    auto pad = attr_ints(n, "pad", {0, 0, 0, 0});
-    if (pad.size() != 4) fail(n, ErrorCode::kInvalidModel, "pad has not 4 values");
     p.pad_left = static_cast<int>(pad[0]);
     p.pad_right = static_cast<int>(pad[1]);
     p.pad_top = static_cast<int>(pad[2]);
