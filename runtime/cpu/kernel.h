@@ -21,6 +21,24 @@ struct KernelArgs {
   bool output_aliases_input = false;
 };
 
+// The sizes of a convolution: Conv2D, DepthwiseConv2D (mult = channel multiplier), and a
+// fully connected layer seen as a 1×1 convolution over a 1×1 image (its [K, M] weights are
+// HWIO with KH = KW = 1).
+struct ConvShape {
+  std::int64_t n, h, w, c, kh, kw, oh, ow, oc, mult = 1;
+  explicit ConvShape(const KernelArgs& a) {
+    const Shape& xs = a.input_shapes[0];
+    const Shape& ws = a.input_shapes[1];
+    if (a.node.op == graph::OpType::kFullyConnected) {
+      n = xs[0], h = w = kh = kw = oh = ow = 1, c = xs[1], oc = a.output_shape[1];
+      return;
+    }
+    n = xs[0], h = xs[1], w = xs[2], c = xs[3], kh = ws[0], kw = ws[1];
+    oh = a.output_shape[1], ow = a.output_shape[2], oc = a.output_shape[3];
+    if (a.node.op == graph::OpType::kDepthwiseConv2D) mult = ws[3];
+  }
+};
+
 class Kernel {
  public:
   virtual ~Kernel() = default;

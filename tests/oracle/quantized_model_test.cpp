@@ -10,15 +10,6 @@
 namespace dpurun {
 namespace {
 
-std::vector<int> top1(const std::vector<float>& outputs) {
-  std::vector<int> t;
-  for (std::size_t i = 0; i + 10 <= outputs.size(); i += 10)
-    t.push_back(static_cast<int>(std::max_element(outputs.begin() + static_cast<long>(i),
-                                                  outputs.begin() + static_cast<long>(i + 10)) -
-                                 outputs.begin() - static_cast<long>(i)));
-  return t;
-}
-
 TEST(QuantizedModel, ResNetInt8AgainstFloatOverTheWholeTestSet) {
   Manifest manifest = Manifest::load(DPURUN_SOURCE_DIR "/models/tf-resnet56-cifar10.json",
                                      test::shared("models"));
@@ -35,9 +26,9 @@ TEST(QuantizedModel, ResNetInt8AgainstFloatOverTheWholeTestSet) {
   mo.fix_in_float = true;
   Model sim = Model::load(manifest.model_file("quantized"), mo);
 
-  auto f = top1(test::run_images(fp, input, n, KernelChoice::kFast, 50));
-  auto i8 = top1(test::run_images(q, input, n, KernelChoice::kFast, 50));
-  auto s = top1(test::run_images(sim, input, n, KernelChoice::kFast, 50));
+  auto f = test::top1(test::run_images(fp, input, n, KernelChoice::kFast, 50));
+  auto i8 = test::top1(test::run_images(q, input, n, KernelChoice::kFast, 50));
+  auto s = test::top1(test::run_images(sim, input, n, KernelChoice::kFast, 50));
   std::size_t agree = 0, agree_sim = 0, f_ok = 0, q_ok = 0;
   for (std::size_t k = 0; k < n; ++k) {
     agree += f[k] == i8[k];

@@ -1,5 +1,6 @@
 #include "support/test_env.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -82,6 +83,14 @@ std::vector<float> run_images(const Model& model, const std::vector<float>& imag
     exec.run(images.data() + b * per_in, out.data() + b * per_out,
              static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(batch), n - b)));
   return out;
+}
+
+std::vector<int> top1(const std::vector<float>& outputs, std::size_t classes) {
+  std::vector<int> t;
+  for (auto it = outputs.begin(); it + static_cast<long>(classes) <= outputs.end();
+       it += static_cast<long>(classes))
+    t.push_back(static_cast<int>(std::max_element(it, it + static_cast<long>(classes)) - it));
+  return t;
 }
 
 CliResult run_cli(const std::string& args) {

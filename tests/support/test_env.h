@@ -35,6 +35,9 @@ std::vector<float> load_images(const Dataset& data, const Manifest& manifest, st
 std::vector<float> run_images(const Model& model, const std::vector<float>& images, std::size_t n,
                               KernelChoice kernels = KernelChoice::kFast, int batch = 100);
 
+// The index of the largest of each run of `classes` outputs.
+std::vector<int> top1(const std::vector<float>& outputs, std::size_t classes = 10);
+
 // Runs the dpurun CLI with `args`; returns its exit code and combined output.
 struct CliResult {
   int exit_code;

@@ -15,9 +15,6 @@ using graph::Node;
 using graph::OpType;
 using graph::ValueId;
 
-// XIR's serialized DataType::Type.
-enum XirType { kXirInt = 0, kXirUint = 1, kXirXint = 2, kXirXuint = 3, kXirFloat = 4 };
-
 std::vector<std::int64_t> ints(const AttrValue& a) {
   switch (a.value_case()) {
     case AttrValue::kInt32VecValue: return {a.int32_vec_value().value().begin(), a.int32_vec_value().value().end()};
@@ -428,7 +425,7 @@ bool known_op_type(const std::string& t) {
       // compiled models
       "data-fix", "const-fix", "conv2d-fix", "depthwise-conv2d-fix", "transposed-conv2d-fix",
       "pool-fix", "eltwise-fix", "concat-fix", "reshape-fix", "upload", "download", "fix2float",
-      "float2fix", "downsample-fix", "upsample-fix", "hard-sigmoid-fix", "depthwise-fix"};
+      "float2fix", "downsample-fix", "upsample-fix", "hard-sigmoid-fix"};
   for (const char* k : known)
     if (t == k) return true;
   return false;

@@ -13,26 +13,14 @@ class Conv : public Kernel {
   explicit Conv(const KernelArgs& a) : stream_(engine()) {
     const auto& p = a.node.p<graph::ConvParams>();
     const Shape& xs = a.input_shapes[0];
-    const Shape& ws = a.input_shapes[1];
     const Shape& os = a.output_shape;
-    bool depthwise = a.node.op == graph::OpType::kDepthwiseConv2D;
-    memory::dim n = xs[0], c = xs[3], h = xs[1], w = xs[2], kh = ws[0], kw = ws[1];
+    memory::dim n = xs[0], c = xs[3], h = xs[1], w = xs[2];
     memory::dim oc = os[3];
 
     memory::desc src_md({n, c, h, w}, memory::data_type::f32, tag::nhwc);
     memory::desc dst_md({n, oc, os[1], os[2]}, memory::data_type::f32, tag::nhwc);
-    memory::desc user_w_md;
-    memory::dims w_dims;
-    if (depthwise) {  // TF [KH, KW, C, M] as groups g=C, o=M, i=1
-      memory::dim m = ws[3];
-      w_dims = {c, m, 1, kh, kw};
-      user_w_md = memory::desc(w_dims, memory::data_type::f32,
-                               memory::dims{m, 1, 1, kw * c * m, c * m});
-    } else {  // TF HWIO
-      w_dims = {oc, c, kh, kw};
-      user_w_md = memory::desc(w_dims, memory::data_type::f32, tag::hwio);
-    }
-    memory::desc w_any(w_dims, memory::data_type::f32, tag::any);
+    memory::desc user_w_md = graph_weights(a, memory::data_type::f32);
+    memory::desc w_any = any_layout(user_w_md);
     memory::desc bias_md({oc}, memory::data_type::f32, tag::x);
 
     dnnl::post_ops ops;
@@ -54,11 +42,7 @@ class Conv : public Kernel {
     dnnl::convolution_forward::primitive_desc pd(desc, attr, engine());
     prim_ = dnnl::convolution_forward(pd);
 
-    // Weights are reordered once into the layout the primitive wants.
-    memory user_w(user_w_md, engine(), const_cast<void*>(a.inputs[1]));
-    weights_ = memory(pd.weights_desc(), engine());
-    dnnl::reorder(user_w, weights_).execute(stream_, user_w, weights_);
-    stream_.wait();
+    weights_ = pack_weights(a, user_w_md, pd.weights_desc(), stream_);
 
     src_ = memory(src_md, engine(), const_cast<void*>(a.inputs[0]));
     dst_ = memory(dst_md, engine(), a.output);
@@ -131,8 +115,8 @@ class FullyConnected : public Kernel {
     memory::dim n = a.input_shapes[0][0], k = a.input_shapes[0][1], m = a.output_shape[1];
     memory::desc src_md({n, k}, memory::data_type::f32, tag::nc);
     memory::desc dst_md({n, m}, memory::data_type::f32, tag::nc);
-    memory::desc user_w_md({m, k}, memory::data_type::f32, tag::io);  // TF [K, M]
-    memory::desc w_any({m, k}, memory::data_type::f32, tag::any);
+    memory::desc user_w_md = graph_weights(a, memory::data_type::f32);
+    memory::desc w_any = any_layout(user_w_md);
     memory::desc bias_md({m}, memory::data_type::f32, tag::x);
     dnnl::post_ops ops;
     append_activation(ops, p.act);
@@ -144,10 +128,7 @@ class FullyConnected : public Kernel {
                                                                src_md, w_any, dst_md);
     dnnl::inner_product_forward::primitive_desc pd(desc, attr, engine());
     prim_ = dnnl::inner_product_forward(pd);
-    memory user_w(user_w_md, engine(), const_cast<void*>(a.inputs[1]));
-    weights_ = memory(pd.weights_desc(), engine());
-    dnnl::reorder(user_w, weights_).execute(stream_, user_w, weights_);
-    stream_.wait();
+    weights_ = pack_weights(a, user_w_md, pd.weights_desc(), stream_);
     args_ = {{DNNL_ARG_SRC, memory(src_md, engine(), const_cast<void*>(a.inputs[0]))},
              {DNNL_ARG_WEIGHTS, weights_},
              {DNNL_ARG_DST, memory(dst_md, engine(), a.output)}};

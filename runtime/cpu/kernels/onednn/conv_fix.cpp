@@ -59,39 +59,27 @@ class ConvFix : public Kernel {
         fused_bias_[o] = static_cast<float>(bias_[o] + (shift >= 1 ? 0.5 : 0.0));
     }
     memory::desc bias_md({channels_}, dt::f32, tag::x);
-    memory::desc src_md, dst_md, user_w_md, w_any;
-    dnnl::primitive_desc_base pd_base;
+    const memory::desc user_w_md = graph_weights(a, dt::s8);
+    const memory::desc w_any = any_layout(user_w_md);
+    memory::desc src_md, dst_md;
     if (a.node.op == graph::OpType::kFullyConnected) {
       memory::dim n = a.input_shapes[0][0], k = a.input_shapes[0][1], m = a.output_shape[1];
       src_md = memory::desc({n, k}, dt::s8, tag::nc);
       dst_md = memory::desc({n, m}, dst_type, tag::nc);
-      user_w_md = memory::desc({m, k}, dt::s8, tag::io);
-      w_any = memory::desc({m, k}, dt::s8, tag::any);
       auto d = fused_ ? dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src_md,
                                                           w_any, bias_md, dst_md)
                       : dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src_md,
                                                           w_any, dst_md);
       dnnl::inner_product_forward::primitive_desc pd(d, attr, engine());
       prim_ = dnnl::inner_product_forward(pd);
-      weights_ = memory(pd.weights_desc(), engine());
+      weights_ = pack_weights(a, user_w_md, pd.weights_desc(), stream_);
     } else {
       const auto& p = a.node.p<graph::ConvParams>();
       const Shape& xs = a.input_shapes[0];
-      const Shape& ws = a.input_shapes[1];
       const Shape& os = a.output_shape;
-      memory::dim n = xs[0], c = xs[3], h = xs[1], w = xs[2], kh = ws[0], kw = ws[1], oc = os[3];
+      memory::dim n = xs[0], c = xs[3], h = xs[1], w = xs[2], oc = os[3];
       src_md = memory::desc({n, c, h, w}, dt::s8, tag::nhwc);
       dst_md = memory::desc({n, oc, os[1], os[2]}, dst_type, tag::nhwc);
-      memory::dims w_dims;
-      if (a.node.op == graph::OpType::kDepthwiseConv2D) {
-        memory::dim m = ws[3];
-        w_dims = {c, m, 1, kh, kw};
-        user_w_md = memory::desc(w_dims, dt::s8, memory::dims{m, 1, 1, kw * c * m, c * m});
-      } else {
-        w_dims = {oc, c, kh, kw};
-        user_w_md = memory::desc(w_dims, dt::s8, tag::hwio);
-      }
-      w_any = memory::desc(w_dims, dt::s8, tag::any);
       memory::dims strides{p.stride_h, p.stride_w}, dil{p.dilation_h - 1, p.dilation_w - 1};
       memory::dims pad_l{p.pad_top, p.pad_left}, pad_r{p.pad_bottom, p.pad_right};
       auto d = fused_ ? dnnl::convolution_forward::desc(
@@ -102,11 +90,8 @@ class ConvFix : public Kernel {
                             src_md, w_any, dst_md, strides, dil, pad_l, pad_r);
       dnnl::convolution_forward::primitive_desc pd(d, attr, engine());
       prim_ = dnnl::convolution_forward(pd);
-      weights_ = memory(pd.weights_desc(), engine());
+      weights_ = pack_weights(a, user_w_md, pd.weights_desc(), stream_);
     }
-    memory user_w(user_w_md, engine(), const_cast<void*>(a.inputs[1]));
-    dnnl::reorder(user_w, weights_).execute(stream_, user_w, weights_);
-    stream_.wait();
 
     count_ = element_count(a.output_shape);
     args_ = {{DNNL_ARG_SRC, memory(src_md, engine(), const_cast<void*>(a.inputs[0]))},

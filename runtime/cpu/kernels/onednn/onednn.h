@@ -10,6 +10,15 @@ namespace dpurun::cpu::onednn {
 
 dnnl::engine& engine();
 
+// The weights of a Conv2D, DepthwiseConv2D or FullyConnected node as the graph stores them
+// (HWIO, [KH, KW, C, M] as groups, [K, M]), described for oneDNN.
+dnnl::memory::desc graph_weights(const KernelArgs& a, dnnl::memory::data_type type);
+// The same dims in any layout, for a primitive to choose.
+dnnl::memory::desc any_layout(const dnnl::memory::desc& d);
+// Reorders the node's weights once into the layout a primitive chose.
+dnnl::memory pack_weights(const KernelArgs& a, const dnnl::memory::desc& user,
+                          const dnnl::memory::desc& wanted, dnnl::stream& stream);
+
 // Maps a fused activation to a oneDNN post-op; false where oneDNN has none.
 bool append_activation(dnnl::post_ops& ops, const graph::ActivationParams& act);
 

@@ -14,19 +14,15 @@ class Conv : public Kernel {
         depthwise_(a.node.op == graph::OpType::kDepthwiseConv2D),
         x_(static_cast<const float*>(a.inputs[0])),
         w_(static_cast<const float*>(a.inputs[1])),
-        out_(static_cast<float*>(a.output)) {
+        out_(static_cast<float*>(a.output)),
+        s_(a) {
     std::size_t next = 2;
     if (p_.has_bias) bias_ = static_cast<const float*>(a.inputs[next++]);
     if (p_.has_residual) residual_ = static_cast<const float*>(a.inputs[next++]);
-    const Shape& xs = a.input_shapes[0];
-    const Shape& ws = a.input_shapes[1];
-    n_ = xs[0], h_ = xs[1], w_in_ = xs[2], c_ = xs[3];
-    kh_ = ws[0], kw_ = ws[1];
-    oh_ = a.output_shape[1], ow_ = a.output_shape[2], oc_ = a.output_shape[3];
-    mult_ = depthwise_ ? ws[3] : 1;
   }
 
   void run() override {
+    const auto [n_, h_, w_in_, c_, kh_, kw_, oh_, ow_, oc_, mult_] = s_;
 #pragma omp parallel for collapse(2) schedule(static)
     for (std::int64_t n = 0; n < n_; ++n)
       for (std::int64_t oy = 0; oy < oh_; ++oy)
@@ -63,7 +59,7 @@ class Conv : public Kernel {
   const float* bias_ = nullptr;
   const float* residual_ = nullptr;
   float* out_;
-  std::int64_t n_, h_, w_in_, c_, kh_, kw_, oh_, ow_, oc_, mult_;
+  ConvShape s_;
 };
 
 }  // namespace

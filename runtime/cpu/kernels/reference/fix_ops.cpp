@@ -23,57 +23,45 @@ class ConvFix : public Kernel {
       : x_(static_cast<const std::int8_t*>(a.inputs[0])),
         w_(static_cast<const std::int8_t*>(a.inputs[1])),
         out_(static_cast<std::int8_t*>(a.output)),
-        fo_(out_fix(a)) {
+        fo_(out_fix(a)),
+        s_(a) {
     const int fi = fix_of(a, 0).fix_point, fw = fix_of(a, 1).fix_point;
     scale_ = std::ldexp(1.0, fo_.fix_point - fi - fw);
+    depthwise_ = a.node.op == graph::OpType::kDepthwiseConv2D;
+    bool has_bias;
     if (a.node.op == graph::OpType::kFullyConnected) {
       const auto& p = a.node.p<graph::FullyConnectedParams>();
       act_ = p.act.kind;
-      fc_ = true;
-      n_ = a.input_shapes[0][0];
-      c_ = a.input_shapes[0][1];
-      oc_ = a.output_shape[1];
-      h_ = w_in_ = kh_ = kw_ = oh_ = ow_ = mult_ = 1;
-      if (p.has_bias) set_bias(a, 2, fi + fw);
-      return;
+      has_bias = p.has_bias;
+    } else {
+      p_ = a.node.p<graph::ConvParams>();
+      act_ = p_.act.kind;
+      has_bias = p_.has_bias;
     }
-    p_ = a.node.p<graph::ConvParams>();
-    act_ = p_.act.kind;
-    depthwise_ = a.node.op == graph::OpType::kDepthwiseConv2D;
-    const Shape& xs = a.input_shapes[0];
-    const Shape& ws = a.input_shapes[1];
-    n_ = xs[0], h_ = xs[1], w_in_ = xs[2], c_ = xs[3];
-    kh_ = ws[0], kw_ = ws[1];
-    oh_ = a.output_shape[1], ow_ = a.output_shape[2], oc_ = a.output_shape[3];
-    mult_ = depthwise_ ? ws[3] : 1;
-    if (p_.has_bias) set_bias(a, 2, fi + fw);
+    if (has_bias) set_bias(a, 2, fi + fw);
   }
 
   void run() override {
+    const auto [n_, h_, w_in_, c_, kh_, kw_, oh_, ow_, oc_, mult_] = s_;
 #pragma omp parallel for collapse(2) schedule(static)
     for (std::int64_t n = 0; n < n_; ++n)
       for (std::int64_t oy = 0; oy < oh_; ++oy)
         for (std::int64_t ox = 0; ox < ow_; ++ox)
           for (std::int64_t o = 0; o < oc_; ++o) {
             std::int64_t acc = 0;
-            if (fc_) {
-              for (std::int64_t k = 0; k < c_; ++k)
-                acc += std::int64_t{x_[n * c_ + k]} * w_[k * oc_ + o];
-            } else {
-              for (std::int64_t ky = 0; ky < kh_; ++ky) {
-                std::int64_t iy = oy * p_.stride_h - p_.pad_top + ky * p_.dilation_h;
-                if (iy < 0 || iy >= h_) continue;
-                for (std::int64_t kx = 0; kx < kw_; ++kx) {
-                  std::int64_t ix = ox * p_.stride_w - p_.pad_left + kx * p_.dilation_w;
-                  if (ix < 0 || ix >= w_in_) continue;
-                  const std::int8_t* px = x_ + ((n * h_ + iy) * w_in_ + ix) * c_;
-                  if (depthwise_) {
-                    std::int64_t c = o / mult_;
-                    acc += std::int64_t{px[c]} * w_[((ky * kw_ + kx) * c_ + c) * mult_ + o % mult_];
-                  } else {
-                    const std::int8_t* pw = w_ + (ky * kw_ + kx) * c_ * oc_ + o;
-                    for (std::int64_t c = 0; c < c_; ++c) acc += std::int64_t{px[c]} * pw[c * oc_];
-                  }
+            for (std::int64_t ky = 0; ky < kh_; ++ky) {
+              std::int64_t iy = oy * p_.stride_h - p_.pad_top + ky * p_.dilation_h;
+              if (iy < 0 || iy >= h_) continue;
+              for (std::int64_t kx = 0; kx < kw_; ++kx) {
+                std::int64_t ix = ox * p_.stride_w - p_.pad_left + kx * p_.dilation_w;
+                if (ix < 0 || ix >= w_in_) continue;
+                const std::int8_t* px = x_ + ((n * h_ + iy) * w_in_ + ix) * c_;
+                if (depthwise_) {
+                  std::int64_t c = o / mult_;
+                  acc += std::int64_t{px[c]} * w_[((ky * kw_ + kx) * c_ + c) * mult_ + o % mult_];
+                } else {
+                  const std::int8_t* pw = w_ + (ky * kw_ + kx) * c_ * oc_ + o;
+                  for (std::int64_t c = 0; c < c_; ++c) acc += std::int64_t{px[c]} * pw[c * oc_];
                 }
               }
             }
@@ -88,20 +76,20 @@ class ConvFix : public Kernel {
   void set_bias(const KernelArgs& a, std::size_t input, int acc_fix) {
     const auto* b = static_cast<const std::int8_t*>(a.inputs[input]);
     double shift = std::ldexp(1.0, acc_fix - fix_of(a, input).fix_point);
-    bias_.resize(static_cast<std::size_t>(oc_));
-    for (std::int64_t o = 0; o < oc_; ++o) bias_[static_cast<std::size_t>(o)] = b[o] * shift;
+    bias_.resize(static_cast<std::size_t>(s_.oc));
+    for (std::int64_t o = 0; o < s_.oc; ++o) bias_[static_cast<std::size_t>(o)] = b[o] * shift;
   }
 
   graph::ConvParams p_;
   graph::Activation act_ = graph::Activation::kNone;
-  bool depthwise_ = false, fc_ = false;
+  bool depthwise_ = false;
   const std::int8_t* x_;
   const std::int8_t* w_;
   std::int8_t* out_;
   graph::FixInfo fo_;
   double scale_ = 1;
   std::vector<double> bias_;
-  std::int64_t n_, h_, w_in_, c_, kh_, kw_, oh_, ow_, oc_, mult_;
+  ConvShape s_;
 };
 
 // pool-fix: MAX starts from −∞ and ignores padding; AVG sums the window (padding counts as zero)
