@@ -10,6 +10,7 @@
 #include "dpurun/error.h"
 #include "dpurun/model.h"
 #include "graph_def.pb.h"
+#include "loaders/dnndk/elf_reader.h"
 #include "loaders/loader.h"
 #include "loaders/xir/xmodel_loader.h"
 #include "xir_graph.pb.h"
@@ -165,6 +166,56 @@ void inspect_graph_def(const std::string& bytes, ModelInfo& info) {
   }
 }
 
+// --- DNNDK .elf ---------------------------------------------------------------------------
+
+TensorInfo elf_tensor(const loaders::dnndk::ElfTensor& t) {
+  return TensorInfo{t.name, {1, t.height, t.width, t.channels}, DataType::kInt8, t.fix_point};
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+void inspect_elf(const std::string& bytes, ModelInfo& info) {
+  auto m = loaders::dnndk::read_dnndk_elf(bytes, info.path);
+  info.format = "dnndk-elf";
+  info.kind = "compiled";
+  info.properties.emplace_back("machine", m.machine);
+  std::uint64_t workload = 0;
+  for (const auto& k : m.kernels) {
+    SubgraphInfo s;
+    s.name = k.name;
+    s.device = "DPU";
+    s.dpu_name = k.dpu_arch + " (DPU target " + k.dpu_target + ")";
+    s.workload = k.workload();
+    s.op_count = static_cast<int>(k.nodes.size());
+    for (const auto& t : k.tensors) {
+      if (t.kind == 2) s.inputs.push_back(elf_tensor(t));
+      if (t.kind == 4) s.outputs.push_back(elf_tensor(t));
+    }
+    s.properties = {{"compiler", k.compiler},
+                    {"dpu_target", k.dpu_target},
+                    {"build_label", k.build_label},
+                    {"mode", k.debug_mode ? "debug" : "normal"},
+                    {"input_nodes", joined(k.input_nodes)},
+                    {"output_nodes", joined(k.output_nodes)},
+                    {"nodes", std::to_string(k.nodes.size())},
+                    {"tensors", std::to_string(k.tensors.size())},
+                    {"io_bytes", std::to_string(k.io_bytes)},
+                    {"code_bytes", std::to_string(k.code_bytes)},
+                    {"parameter_bytes", std::to_string(k.parameter_bytes)}};
+    for (std::size_t n = 0; n < k.nodes.size(); ++n) count(info.op_counts, "dpu-node");
+    info.inputs.insert(info.inputs.end(), s.inputs.begin(), s.inputs.end());
+    info.outputs.insert(info.outputs.end(), s.outputs.begin(), s.outputs.end());
+    workload += *s.workload;
+    info.subgraphs.push_back(std::move(s));
+  }
+  info.workload = workload;
+  info.graph_name = m.kernels.size() == 1 ? m.kernels[0].name : "";
+}
+
 }  // namespace
 
 ModelInfo inspect_model(const std::string& path) {
@@ -175,9 +226,10 @@ ModelInfo inspect_model(const std::string& path) {
   switch (loaders::detect_format(path)) {
     case loaders::ModelFormat::kTensorFlowGraphDef: inspect_graph_def(bytes, info); break;
     case loaders::ModelFormat::kXirModel: inspect_xmodel(bytes, info); break;
+    case loaders::ModelFormat::kDnndkElf: inspect_elf(bytes, info); break;
     default:
       throw Error(ErrorCode::kUnsupported,
-                  path + ": unknown model format; dpurun inspects .pb and .xmodel files");
+                  path + ": unknown model format; dpurun inspects .pb, .xmodel and DNNDK .elf files");
   }
   try {
     Model m = Model::load(path);
@@ -205,6 +257,7 @@ void subgraph_text(const SubgraphInfo& s, int depth, std::string& out) {
   out += "\n";
   if (!s.dpu_name.empty()) out += fmt::format("{}    DPU {}\n", pad, s.dpu_name);
   if (s.dpu_fingerprint) out += fmt::format("{}    fingerprint 0x{:x}\n", pad, *s.dpu_fingerprint);
+  for (const auto& [k, v] : s.properties) out += fmt::format("{}    {:<15} {}\n", pad, k, v);
   if (s.device == "DPU") {
     for (const auto& t : s.inputs) out += fmt::format("{}    in  {}\n", pad, tensor_text(t));
     for (const auto& t : s.outputs) out += fmt::format("{}    out {}\n", pad, tensor_text(t));
@@ -227,6 +280,7 @@ nlohmann::json subgraph_json(const SubgraphInfo& s) {
   j["outputs"] = nlohmann::json::array();
   for (const auto& t : s.inputs) j["inputs"].push_back(tensor_json(t));
   for (const auto& t : s.outputs) j["outputs"].push_back(tensor_json(t));
+  for (const auto& [k, v] : s.properties) j[k] = v;
   j["children"] = nlohmann::json::array();
   for (const auto& c : s.children) j["children"].push_back(subgraph_json(c));
   return j;
@@ -239,6 +293,7 @@ std::string to_text(const ModelInfo& m) {
   out += fmt::format("file     {} ({} bytes)\n", m.path, m.file_bytes);
   out += fmt::format("format   {}, {} model{}\n", m.format, m.kind,
                      m.graph_name.empty() ? "" : ", graph \"" + m.graph_name + "\"");
+  for (const auto& [k, v] : m.properties) out += fmt::format("{:<8} {}\n", k, v);
   if (m.workload) out += fmt::format("workload {} operations per image\n", *m.workload);
   for (const auto& t : m.inputs) out += fmt::format("input    {}\n", tensor_text(t));
   for (const auto& t : m.outputs) out += fmt::format("output   {}\n", tensor_text(t));
@@ -263,6 +318,7 @@ std::string to_json(const ModelInfo& m) {
   nlohmann::json j{{"path", m.path}, {"format", m.format}, {"kind", m.kind},
                    {"graph_name", m.graph_name}, {"file_bytes", m.file_bytes}};
   if (m.workload) j["workload"] = *m.workload;
+  for (const auto& [k, v] : m.properties) j[k] = v;
   auto counts = [](const auto& v) {
     nlohmann::json o = nlohmann::json::object();
     for (const auto& [k, n] : v) o[k] = n;

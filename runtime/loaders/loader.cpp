@@ -7,6 +7,7 @@
 #include "dpurun/error.h"
 #include "graph/lower_fix.h"
 #include "graph/passes.h"
+#include "loaders/dnndk/elf_reader.h"
 #include "loaders/onnx/onnx_loader.h"
 #include "loaders/tensorflow/graph_def_loader.h"
 #include "loaders/xir/pairing.h"
@@ -53,6 +54,7 @@ ModelFormat detect_format(const std::string& path) {
   if (ext == ".pb" || ext == ".graphdef") return ModelFormat::kTensorFlowGraphDef;
   if (ext == ".xmodel") return ModelFormat::kXirModel;
   if (ext == ".onnx") return ModelFormat::kOnnx;
+  if (ext == ".elf") return ModelFormat::kDnndkElf;
   return ModelFormat::kUnknown;
 }
 
@@ -80,6 +82,13 @@ graph::Graph load_model_bytes(const std::string& bytes, ModelFormat format,
     case ModelFormat::kOnnx:
       g = onnx::load_onnx(bytes, source, options);
       break;
+    case ModelFormat::kDnndkElf:
+      dnndk::read_dnndk_elf(bytes, source);  // a malformed file says so first
+      throw Error(ErrorCode::kUnsupported,
+                  source + ": a DNNDK .elf holds DPU machine code, not a graph the CPU reference can "
+                           "run; `dpurun inspect` lists its kernels and tensors. Run the quantized "
+                           "graph it was compiled from (vai_q's deploy_model.pb or "
+                           "quantize_eval_model.pb) for the int8 reference");
     case ModelFormat::kUnknown:
       throw Error(ErrorCode::kUnsupported,
                   source + ": unknown model format; dpurun reads TensorFlow frozen graphs (.pb), "

@@ -24,7 +24,7 @@ struct LoadOptions {
   bool onnx_rounding = false;
 };
 
-enum class ModelFormat { kUnknown, kTensorFlowGraphDef, kXirModel, kOnnx };
+enum class ModelFormat { kUnknown, kTensorFlowGraphDef, kXirModel, kOnnx, kDnndkElf };
 
 // Guesses the format from the file's first bytes and its name.
 ModelFormat detect_format(const std::string& path);

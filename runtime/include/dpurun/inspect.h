@@ -20,18 +20,20 @@ struct SubgraphInfo {
   int op_count = 0;
   std::vector<TensorInfo> inputs, outputs;
   std::vector<SubgraphInfo> children;
+  std::vector<std::pair<std::string, std::string>> properties;  // format-specific facts
 };
 
 struct ModelInfo {
   std::string path;
-  std::string format;  // "tensorflow-graphdef", "xir-xmodel"
+  std::string format;  // "tensorflow-graphdef", "xir-xmodel", "dnndk-elf"
   std::string kind;    // "float", "quantized", "compiled"
   std::string graph_name;
   std::uint64_t file_bytes = 0;
   std::vector<std::pair<std::string, int>> op_counts;  // source op types, as in the file
   std::vector<TensorInfo> inputs, outputs;             // of the whole model
   std::optional<std::uint64_t> workload;               // operations per image
-  std::vector<SubgraphInfo> subgraphs;                 // XIR's tree, below the root
+  std::vector<SubgraphInfo> subgraphs;                 // XIR's tree below the root; DNNDK's kernels
+  std::vector<std::pair<std::string, std::string>> properties;  // format-specific facts
   // The CPU reference: whether it runs the model, and how, or why not.
   bool cpu_runnable = false;
   std::string cpu_arithmetic;  // float32 / int8 (DPU emulation)
