@@ -13,8 +13,9 @@ namespace {
 struct EvalArgs {
   std::string model = kDefaultModel;
   std::string manifest, variant, data, json, kernels = "fast";
-  std::string reference, reference_variant, weights_from;
-  int threads = 0, batch = 32;
+  std::string reference, reference_variant, weights_from, backend = "cpu", vart_dpu_lib;
+  int threads = 0, batch = 32, timeout_ms = 10000;
+  bool keep_going = false;
   std::size_t limit = 0;
   bool quiet = false;
 };
@@ -32,7 +33,19 @@ Command add_eval(CLI::App& app) {
   cmd->add_option("-d,--data", args->data,
                   "Image folder (labels.csv or class folders) or CIFAR-10 .bin; default $DPURUN_DATA "
                   "or ../shared/data/cifar10-test-jpg");
-  cmd->add_option("-t,--threads", args->threads, "Threads (0: every core)")
+  cmd->add_option("--backend", args->backend,
+                  "cpu: the float or int8 reference on this CPU; dpu: the DPU through VART")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"cpu", "dpu"}));
+  cmd->add_option("--timeout", args->timeout_ms, "Milliseconds a job may take before it counts as hung")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--keep-going", args->keep_going,
+                "Go on past an image or job that fails; the report lists them and is marked incomplete");
+  cmd->add_option("--vart-dpu-lib", args->vart_dpu_lib,
+                  "dpu: run DPU subgraphs with this VART runner library instead of the model's "
+                  "(e.g. libvart-dummy-runner.so, to exercise VART without a DPU)");
+  cmd->add_option("-t,--threads", args->threads, "Runner threads, one runner each (0: one per core)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("-b,--batch", args->batch, "Images per batch")
@@ -65,6 +78,10 @@ Command add_eval(CLI::App& app) {
     s.limit = args->limit;
     s.kernels = args->kernels == "reference" ? KernelChoice::kReference : KernelChoice::kFast;
     s.weights_from = args->weights_from;
+    s.backend = args->backend;
+    s.timeout_ms = args->timeout_ms;
+    s.stop_on_error = !args->keep_going;
+    s.vart_dpu_lib = args->vart_dpu_lib;
     if (s.weights_from.empty() && rm.manifest.weights_from.count(rm.variant))
       s.weights_from = rm.manifest.model_file(rm.manifest.weights_from.at(rm.variant));
 
@@ -90,7 +107,11 @@ Command add_eval(CLI::App& app) {
     ResolvedModel ref = rm.manifest.files.count(args->reference)
                             ? resolve_model(rm.manifest.path, "", args->reference)
                             : resolve_model(args->reference, "", args->reference_variant);
-    EvalSettings rs = s;
+    EvalSettings rs = s;  // the reference runs on the CPU
+    rs.backend = "cpu";
+    rs.weights_from.clear();
+    if (ref.manifest.weights_from.count(ref.variant))
+      rs.weights_from = ref.manifest.model_file(ref.manifest.weights_from.at(ref.variant));
     rs.model_file = ref.file;
     rs.manifest = ref.manifest.path;
     rs.variant = ref.variant;

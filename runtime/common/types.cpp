@@ -11,6 +11,7 @@ const char* to_string(ErrorCode code) {
     case ErrorCode::kUnsupported: return "unsupported";
     case ErrorCode::kInvalidData: return "invalid data";
     case ErrorCode::kIo: return "i/o error";
+    case ErrorCode::kDevice: return "device error";
     case ErrorCode::kInternal: return "internal error";
   }
   return "error";

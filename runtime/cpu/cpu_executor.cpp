@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <map>
 
 #include "cpu/plan.h"
@@ -9,6 +11,16 @@
 #include "graph/graph.h"
 
 namespace dpurun {
+
+int default_cpu_threads() {
+  // From the environment, not omp_get_max_threads(): the calling thread may have set its own.
+  static const int threads = [] {
+    const char* env = std::getenv("OMP_NUM_THREADS");
+    int n = env ? std::atoi(env) : 0;  // a list such as "4,2" gives its first level
+    return n > 0 ? n : omp_get_num_procs();
+  }();
+  return threads;
+}
 
 struct CpuExecutor::Impl {
   Model model;
@@ -43,7 +55,10 @@ std::int64_t CpuExecutor::output_elements() const { return impl_->out_elems; }
 void CpuExecutor::run(const float* input, float* output, int batch) {
   if (batch < 1) throw Error(ErrorCode::kInvalidArgument, "batch must be at least 1");
   // OpenMP's thread count is per calling thread, so each executor's thread sets its own.
-  omp_set_num_threads(impl_->options.threads > 0 ? impl_->options.threads : omp_get_num_procs());
+  // Never above OMP_THREAD_LIMIT: oneDNN plans for omp_get_max_threads() threads and computes
+  // wrong results when the team it gets is smaller.
+  int threads = impl_->options.threads > 0 ? impl_->options.threads : default_cpu_threads();
+  omp_set_num_threads(std::min(threads, omp_get_thread_limit()));
   auto& plan = impl_->plans[batch];
   if (!plan)
     plan = std::make_unique<cpu::Plan>(impl_->model.graph(), batch,

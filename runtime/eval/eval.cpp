@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <numeric>
 #include <omp.h>
 
 #include "dpurun/dataset.h"
 #include "dpurun/error.h"
+#include "dpurun/pool.h"
+#include "dpurun/runner.h"
 
 namespace dpurun {
 namespace {
@@ -22,98 +25,122 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const Progr
   if (s.batch < 1) throw Error(ErrorCode::kInvalidArgument, "--batch must be at least 1");
   if (s.threads < 0) throw Error(ErrorCode::kInvalidArgument, "--threads must be 0 or more");
   auto t_start = Clock::now();
+  const int cores = default_cpu_threads();
 
   // The data set first: it is cheap to open and the commonest thing to get wrong.
   Dataset data = Dataset::open(s.data, manifest.classes);
-  ModelOptions mo;
-  if (!manifest.input_name.empty()) mo.inputs = {manifest.input_name};
-  if (!manifest.output_name.empty()) mo.outputs = {manifest.output_name};
-  mo.input_shape = manifest.input_shape;
-  mo.weights_from = s.weights_from;
-  Model model = Model::load(s.model_file, mo);
-  CpuExecutor exec(model, CpuOptions{s.threads, s.kernels});
+  BackendOptions bo;
+  bo.backend = s.backend;
+  bo.runners = s.threads > 0 ? s.threads : cores;
+  bo.batch = s.batch;
+  bo.cpu = CpuOptions{std::max(1, cores / bo.runners), s.kernels};
+  if (!manifest.input_name.empty()) bo.model.inputs = {manifest.input_name};
+  if (!manifest.output_name.empty()) bo.model.outputs = {manifest.output_name};
+  bo.model.input_shape = manifest.input_shape;
+  bo.model.weights_from = s.weights_from;
+  bo.vart_dpu_lib = s.vart_dpu_lib;
+  auto owned = make_runners(s.model_file, bo);
+  std::vector<Runner*> runners;
+  for (auto& r : owned) runners.push_back(r.get());
+  const Runner& first = *runners[0];
+  const TensorInfo& in = first.input_tensors()[0];
+  const TensorInfo& out = first.output_tensors()[0];
+  const auto out_elems = static_cast<std::size_t>(element_count(Shape(out.shape.begin() + 1, out.shape.end())));
   const std::size_t classes = std::max(manifest.classes.size(), data.class_names().size());
-  if (exec.output_elements() < static_cast<std::int64_t>(classes))
+  if (out_elems < classes)
     throw Error(ErrorCode::kInvalidArgument,
-                model.path() + ": the model outputs " + std::to_string(exec.output_elements()) +
+                s.model_file + ": the model outputs " + std::to_string(out_elems) +
                     " values per image but the data set " + s.data + " has " +
                     std::to_string(classes) + " classes; is this the right model for the data?");
-  const Shape& in_shape = exec.input().shape;
-  Shape hwc(in_shape.begin() + 1, in_shape.end());
+  if (in.shape.size() != 4)
+    throw Error(ErrorCode::kUnsupported, s.model_file + ": input '" + in.name + "' has shape " +
+                                             to_string(in.shape) + "; dpurun eval feeds NHWC images");
+  const Shape hwc(in.shape.begin() + 1, in.shape.end());
+  const auto in_elems = static_cast<std::size_t>(element_count(hwc));
 
   EvalReport r;
   r.settings = s;
   r.dpurun_version = version();
   r.model_name = manifest.name;
-  r.arithmetic = model.is_integer() ? "int8 (DPU emulation)" : "float32";
-  r.input = exec.input();
-  r.output = exec.output();
-  r.flops_per_image = model.flops_per_image();
+  r.runner = first.name();
+  r.runners = static_cast<int>(runners.size());
+  r.runner_batch = first.batch();
+  r.arithmetic = in.type == DataType::kFloat32 ? "float32" : s.backend == "dpu" ? "int8 (DPU)" : "int8 (DPU emulation)";
+  r.input = in;
+  r.output = out;
+  if (s.backend == "cpu") r.flops_per_image = Model::load(s.model_file, bo.model).flops_per_image();
   r.dataset_kind = data.kind();
   r.classes = manifest.classes.empty() ? data.class_names() : manifest.classes;
   r.classes.resize(classes);
   r.published_top1 = manifest.published_top1;
   r.published_note = manifest.published_note;
   r.requested = s.limit ? std::min(s.limit, data.size()) : data.size();
+  r.output_count = out_elems;
   // A limit takes images spread evenly over the set, so that every class is represented.
   std::vector<std::size_t> picked(r.requested);
   for (std::size_t k = 0; k < r.requested; ++k) picked[k] = k * data.size() / r.requested;
-  r.image_indices = picked;
-  r.confusion.assign(classes, std::vector<std::int64_t>(classes, 0));
-  r.predictions.reserve(r.requested);
 
-  const auto in_elems = static_cast<std::size_t>(exec.input_elements());
-  const auto out_elems = static_cast<std::size_t>(exec.output_elements());
-  std::vector<float> input(static_cast<std::size_t>(s.batch) * in_elems);
-  std::vector<float> output(static_cast<std::size_t>(s.batch) * out_elems);
-  std::vector<double> batch_ms;
-  std::vector<std::size_t> order(out_elems);
-
-  for (std::size_t begin = 0; begin < r.requested; begin += static_cast<std::size_t>(s.batch)) {
-    const std::size_t count = std::min<std::size_t>(static_cast<std::size_t>(s.batch), r.requested - begin);
-    auto t_pre = Clock::now();
-    std::string error;
-    ErrorCode error_code = ErrorCode::kInternal;
-#pragma omp parallel for schedule(dynamic) num_threads(s.threads > 0 ? s.threads : omp_get_num_procs())
-    for (std::size_t k = 0; k < count; ++k) {
-      try {
-        data.load(picked[begin + k], manifest.preprocessing, hwc, input.data() + k * in_elems);
-      } catch (const Error& e) {
-#pragma omp critical
-        if (error.empty()) {
-          error = e.what();
-          error_code = e.code();
-        }
-      }
+  std::atomic<std::int64_t> load_ns{0};
+  ImageLoader load = [&](std::size_t k, const TensorInfo& t, std::byte* dst) {
+    auto t0 = Clock::now();
+    thread_local std::vector<float> x;
+    if (t.type == DataType::kFloat32) {
+      data.load(picked[k], manifest.preprocessing, hwc, reinterpret_cast<float*>(dst));
+    } else {
+      x.resize(in_elems);
+      data.load(picked[k], manifest.preprocessing, hwc, x.data());
+      quantize_input(x.data(), in_elems, t.fix_point.value_or(0), reinterpret_cast<std::int8_t*>(dst));
     }
-    if (!error.empty()) throw Error(error_code, error);
-    r.seconds_preprocess += seconds_since(t_pre);
+    load_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
+  };
+  std::vector<float> outputs(r.requested * out_elems);
+  std::vector<char> done(r.requested, 0);
+  std::size_t delivered = 0, correct = 0;
+  auto truth = [&](std::size_t k) { return static_cast<std::size_t>(data.label(picked[k])); };
+  auto argmax = [&](const float* y) { return static_cast<std::size_t>(std::max_element(y, y + out_elems) - y); };
+  ResultSink sink = [&](std::size_t k, const float* y, std::size_t n) {
+    std::copy(y, y + n, outputs.begin() + static_cast<long>(k * out_elems));
+    done[k] = 1;
+    ++delivered;
+    correct += argmax(y) == truth(k);
+    if (progress && (delivered % 64 == 0 || delivered == r.requested))
+      progress(delivered, r.requested, double(correct) / double(delivered));
+  };
+  PoolOptions po;
+  po.preprocess_threads = cores;
+  po.timeout_ms = s.timeout_ms;
+  po.stop_on_error = s.stop_on_error;
+  po.cancel = s.cancel;
+  PoolStats ps = run_pool(runners, r.requested, load, sink, po);
 
-    auto t_run = Clock::now();
-    exec.run(input.data(), output.data(), static_cast<int>(count));
-    double run_s = seconds_since(t_run);
-    r.seconds_inference += run_s;
-    batch_ms.push_back(run_s * 1e3);
-
-    for (std::size_t k = 0; k < count; ++k) {
-      const float* y = output.data() + k * out_elems;
-      std::iota(order.begin(), order.end(), 0);
-      std::size_t top = std::min<std::size_t>(5, out_elems);
-      std::partial_sort(order.begin(), order.begin() + static_cast<long>(top), order.end(),
-                        [&](std::size_t a, std::size_t b) { return y[a] > y[b]; });
-      auto truth = static_cast<std::size_t>(data.label(picked[begin + k]));
-      auto pred = order[0];
-      r.predictions.push_back(static_cast<int>(pred));
-      r.top1_correct += pred == truth;
-      r.top5_correct += std::find(order.begin(), order.begin() + static_cast<long>(top), truth) !=
-                        order.begin() + static_cast<long>(top);
-      if (truth < classes && pred < classes) r.confusion[truth][pred]++;
-    }
-    r.images += count;
-    if (progress) progress(r.images, r.requested, double(r.top1_correct) / double(r.images));
+  if (s.stop_on_error && !ps.failures.empty()) {
+    const ImageFailure& f = ps.failures.front();
+    throw Error(f.code, f.error + (ps.failures.size() > 1 ? " (and " + std::to_string(ps.failures.size() - 1) + " more)" : ""));
   }
+  for (const auto& f : ps.failures) r.failures.push_back({picked[f.image], data.name(picked[f.image]), f.error});
+  r.stop_reason = ps.stop_reason;
 
-  r.complete = r.images == r.requested;
+  // Metrics over the images that ran, in data set order.
+  r.confusion.assign(classes, std::vector<std::int64_t>(classes, 0));
+  std::vector<std::size_t> order(out_elems);
+  for (std::size_t k = 0; k < r.requested; ++k) {
+    if (!done[k]) continue;
+    const float* y = outputs.data() + k * out_elems;
+    std::iota(order.begin(), order.end(), 0);
+    std::size_t top = std::min<std::size_t>(5, out_elems);
+    std::partial_sort(order.begin(), order.begin() + static_cast<long>(top), order.end(),
+                      [&](std::size_t a, std::size_t b) { return y[a] > y[b]; });
+    const std::size_t t = truth(k), pred = order[0];
+    r.image_indices.push_back(picked[k]);
+    r.predictions.push_back(static_cast<int>(pred));
+    r.outputs.insert(r.outputs.end(), y, y + out_elems);
+    r.top1_correct += pred == t;
+    r.top5_correct += std::find(order.begin(), order.begin() + static_cast<long>(top), t) !=
+                      order.begin() + static_cast<long>(top);
+    if (t < classes && pred < classes) r.confusion[t][pred]++;
+  }
+  r.images = r.predictions.size();
+  r.complete = ps.complete() && r.images == r.requested;
   r.top1 = r.images ? double(r.top1_correct) / double(r.images) : 0;
   r.top5 = r.images ? double(r.top5_correct) / double(r.images) : 0;
   for (std::size_t c = 0; c < classes; ++c) {
@@ -121,9 +148,14 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const Progr
     r.per_class_top1.push_back(total ? double(r.confusion[c][c]) / double(total) : 0.0);
   }
   r.seconds_total = seconds_since(t_start);
-  r.images_per_second = double(r.images) / (r.seconds_preprocess + r.seconds_inference);
-  r.inference_images_per_second = double(r.images) / r.seconds_inference;
-  r.batch_latency_ms = summarize(batch_ms);
+  r.seconds_preprocess = double(load_ns.load()) * 1e-9;
+  r.seconds_inference = std::accumulate(ps.device_ms.begin(), ps.device_ms.end(), 0.0) * 1e-3;
+  r.images_per_second = ps.seconds > 0 ? double(r.images) / ps.seconds : 0;
+  r.inference_images_per_second =
+      r.seconds_inference > 0 ? double(r.images) * r.runners / r.seconds_inference : 0;
+  r.batch_latency_ms = summarize(ps.device_ms);
+  r.end_to_end_latency_ms = summarize(ps.end_to_end_ms);
+  r.images_per_runner = ps.images_per_runner;
   return r;
 }
 
@@ -136,6 +168,14 @@ Comparison compare(const EvalReport& model, const EvalReport& reference) {
   for (std::size_t i = 0; i < c.images; ++i)
     c.identical_top1 += model.predictions[i] == reference.predictions[i];
   c.agreement = c.images ? double(c.identical_top1) / double(c.images) : 0.0;
+  if (model.output_count == reference.output_count && model.outputs.size() == reference.outputs.size())
+    for (std::size_t i = 0; i < model.outputs.size(); ++i) {
+      double d = std::abs(double(model.outputs[i]) - double(reference.outputs[i]));
+      if (d > c.max_output_difference) {
+        c.max_output_difference = d;
+        c.max_difference_image = model.image_indices[i / model.output_count];
+      }
+    }
   return c;
 }
 

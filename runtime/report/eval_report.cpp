@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "dpurun/eval.h"
 
@@ -37,7 +38,9 @@ nlohmann::json report_json(const EvalReport& r) {
         {"manifest", s.manifest},
         {"variant", s.variant},
         {"data", s.data},
-        {"backend", "cpu"},
+        {"backend", s.backend},
+        {"timeout_ms", s.timeout_ms},
+        {"stop_on_error", s.stop_on_error},
         {"kernels", s.kernels == KernelChoice::kFast ? "fast" : "reference"},
         {"weights_from", s.weights_from},
         {"threads", s.threads},
@@ -50,6 +53,8 @@ nlohmann::json report_json(const EvalReport& r) {
         {"output", tensor_json(r.output)},
         {"flops_per_image", r.flops_per_image}}},
       {"data", {{"kind", r.dataset_kind}, {"classes", r.classes}}},
+      {"runner", {{"name", r.runner}, {"count", r.runners}, {"batch", r.runner_batch},
+                  {"images_per_runner", r.images_per_runner}}},
       {"complete", r.complete},
       {"images", r.images},
       {"requested", r.requested},
@@ -66,9 +71,16 @@ nlohmann::json report_json(const EvalReport& r) {
         {"seconds_total", r.seconds_total},
         {"seconds_preprocess", r.seconds_preprocess},
         {"seconds_inference", r.seconds_inference}}},
-      {"latency_ms", {{"per_batch", latency_json(r.batch_latency_ms)}}},
+      {"latency_ms", {{"per_batch", latency_json(r.batch_latency_ms)},
+                      {"end_to_end_per_batch", latency_json(r.end_to_end_latency_ms)}}},
       {"predictions", {{"image_indices", r.image_indices}, {"top1", r.predictions}}},
   };
+  if (!r.complete) {
+    json failures = json::array();
+    for (const auto& f : r.failures) failures.push_back({{"image", f.image}, {"file", f.name}, {"error", f.error}});
+    j["incomplete"] = {{"failed_images", failures}, {"not_run", r.requested - r.images - r.failures.size()},
+                       {"stop_reason", r.stop_reason}};
+  }
   if (r.published_top1)
     j["published"] = {{"top1", *r.published_top1}, {"note", r.published_note}};
   return j;
@@ -84,7 +96,9 @@ std::string to_json(const EvalReport& model, const EvalReport& reference, const 
                    {"agreement",
                     {{"images", c.images},
                      {"identical_top1", c.identical_top1},
-                     {"top1_agreement", c.agreement}}}};
+                     {"top1_agreement", c.agreement},
+                     {"max_output_difference", c.max_output_difference},
+                     {"max_difference_image", c.max_difference_image}}}};
   return j.dump(2) + "\n";
 }
 
@@ -99,6 +113,8 @@ std::string to_table(const EvalReport& m, const EvalReport& ref, const Compariso
                        100 * r->top5, r->inference_images_per_second);
   out += fmt::format("agreement  identical top-1 on {:.2f}% of images ({} / {})\n",
                      100 * c.agreement, c.identical_top1, c.images);
+  out += fmt::format("           largest output difference {:.4g} (image {})\n", c.max_output_difference,
+                     c.max_difference_image);
   return out;
 }
 
@@ -106,10 +122,11 @@ std::string to_table(const EvalReport& r) {
   std::string out;
   out += fmt::format("model   {}  ({}, {})\n", r.model_name, r.settings.model_file, r.arithmetic);
   out += fmt::format("data    {}  ({}, {} images)\n", r.settings.data, r.dataset_kind, r.images);
-  out += fmt::format("run     cpu/{} kernels, {} thread(s), batch {}\n",
-                     r.settings.kernels == KernelChoice::kFast ? "fast" : "reference",
-                     r.settings.threads == 0 ? std::string("all") : std::to_string(r.settings.threads),
-                     r.settings.batch);
+  out += fmt::format("run     {}{}, {} runner thread(s), batch {}\n", r.runner,
+                     r.settings.backend == "cpu"
+                         ? (r.settings.kernels == KernelChoice::kFast ? " (fast kernels)" : " (reference kernels)")
+                         : "",
+                     r.runners, r.runner_batch);
   out += "\n";
   out += fmt::format("{:<12} {:>8}\n", "class", "top-1");
   for (std::size_t c = 0; c < r.classes.size(); ++c)
@@ -119,13 +136,22 @@ std::string to_table(const EvalReport& r) {
   if (r.published_top1)
     out += fmt::format("   published {:.2f}% {}", 100 * *r.published_top1, r.published_note);
   out += fmt::format("\ntop-5   {:.2f}%\n", 100 * r.top5);
-  out += fmt::format("speed   {:.0f} images/s end to end, {:.0f} images/s inference ({:.1f} GFLOP/s)\n",
-                     r.images_per_second, r.inference_images_per_second,
-                     r.inference_images_per_second * r.flops_per_image * 1e-9);
-  const auto& l = r.batch_latency_ms;
-  out += fmt::format("latency per batch (ms): mean {:.2f}  p50 {:.2f}  p90 {:.2f}  p99 {:.2f}  max {:.2f}\n",
-                     l.mean, l.p50, l.p90, l.p99, l.max);
-  if (!r.complete) out += fmt::format("INCOMPLETE: {} of {} images\n", r.images, r.requested);
+  out += fmt::format("speed   {:.0f} images/s end to end, {:.0f} images/s runner-bound", r.images_per_second,
+                     r.inference_images_per_second);
+  if (r.flops_per_image > 0)
+    out += fmt::format(" ({:.1f} GFLOP/s)", r.inference_images_per_second * r.flops_per_image * 1e-9);
+  out += "\n";
+  for (const auto& [label, l] : {std::pair{"runner", &r.batch_latency_ms}, std::pair{"end to end", &r.end_to_end_latency_ms}})
+    out += fmt::format("latency per job, {:<10} (ms): mean {:.2f}  p50 {:.2f}  p90 {:.2f}  p99 {:.2f}  max {:.2f}\n",
+                       label, l->mean, l->p50, l->p90, l->p99, l->max);
+  if (!r.complete) {
+    out += fmt::format("INCOMPLETE: {} of {} images ran; {} failed", r.images, r.requested, r.failures.size());
+    if (!r.stop_reason.empty()) out += "; " + r.stop_reason;
+    out += "\n";
+    for (std::size_t i = 0; i < r.failures.size() && i < 10; ++i)
+      out += fmt::format("  {}: {}\n", r.failures[i].name, r.failures[i].error);
+    if (r.failures.size() > 10) out += fmt::format("  … and {} more (all in the JSON report)\n", r.failures.size() - 10);
+  }
   return out;
 }
 

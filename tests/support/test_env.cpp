@@ -75,7 +75,7 @@ std::vector<float> load_images(const Dataset& data, const Manifest& manifest, st
 
 std::vector<float> run_images(const Model& model, const std::vector<float>& images, std::size_t n,
                               KernelChoice kernels, int batch) {
-  CpuExecutor exec(model, CpuOptions{2, kernels});
+  CpuExecutor exec(model, CpuOptions{0, kernels});
   const auto per_in = static_cast<std::size_t>(exec.input_elements());
   const auto per_out = static_cast<std::size_t>(exec.output_elements());
   std::vector<float> out(n * per_out);

@@ -14,8 +14,11 @@ enum class KernelChoice {
   kReference,  // the plain loops only: the oracle
 };
 
+// Threads a CPU executor uses by default: OMP_NUM_THREADS where set, else every core.
+int default_cpu_threads();
+
 struct CpuOptions {
-  int threads = 0;  // 0: every core
+  int threads = 0;  // 0: default_cpu_threads()
   KernelChoice kernels = KernelChoice::kFast;
 };
 

@@ -14,6 +14,7 @@ enum class ErrorCode {
   kUnsupported,      // a valid model that uses something dpurun cannot run
   kInvalidData,      // an image, label file or data batch that cannot be used
   kIo,               // reading or writing failed
+  kDevice,           // a runner or its device failed or timed out
   kInternal,         // a bug in dpurun
 };
 

@@ -1,6 +1,7 @@
 // `dpurun eval`: a model over a labelled data set, for accuracy and throughput.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -23,6 +24,13 @@ struct EvalSettings {
   std::size_t limit = 0;  // 0: every image; else that many, spread evenly over the set
   KernelChoice kernels = KernelChoice::kFast;
   std::string weights_from;  // compiled .xmodel: its quantized model
+  std::string backend = "cpu";  // "cpu" (float / int8 reference) or "dpu" (VART)
+  int timeout_ms = 10000;       // per job
+  // On a failed image or job: true stops with an error naming it; false goes on and reports
+  // the run as incomplete with every failure listed.
+  bool stop_on_error = true;
+  std::string vart_dpu_lib;  // dpu: a runner library in place of the model's (VART's dummy runner)
+  const std::atomic<bool>* cancel = nullptr;  // set to stop early (the report says incomplete)
 };
 
 struct LatencyStats {
@@ -53,11 +61,25 @@ struct EvalReport {
   std::vector<std::vector<std::int64_t>> confusion;  // [true][predicted]
   std::vector<std::size_t> image_indices;            // data set index of each evaluated image
   std::vector<int> predictions;                      // top-1 per evaluated image
+  std::vector<float> outputs;                        // per evaluated image, output_count each (not in JSON)
+  std::size_t output_count = 0;
+
+  std::string runner;  // e.g. "cpu float32", "vart DPUCZDX8G…"
+  int runners = 0, runner_batch = 0;
+  struct Failure {
+    std::size_t image;  // data set index
+    std::string name;   // its file
+    std::string error;
+  };
+  std::vector<Failure> failures;
+  std::string stop_reason;  // when the run ended early
 
   double seconds_total = 0, seconds_preprocess = 0, seconds_inference = 0;
   double images_per_second = 0;            // end to end (decode + preprocess + inference)
-  double inference_images_per_second = 0;  // the executor alone
-  LatencyStats batch_latency_ms;           // executor time per batch
+  double inference_images_per_second = 0;  // the runners alone (device time, summed over runners)
+  LatencyStats batch_latency_ms;           // runner (DPU-only) time per job
+  LatencyStats end_to_end_latency_ms;      // per job: first image decoded → last output delivered
+  std::vector<std::size_t> images_per_runner;
 };
 
 using ProgressFn = std::function<void(std::size_t done, std::size_t total, double top1)>;
@@ -74,7 +96,9 @@ std::string to_table(const EvalReport& report);  // for a terminal
 struct Comparison {
   std::size_t images = 0;
   std::size_t identical_top1 = 0;
-  double agreement = 0;  // identical_top1 / images
+  double agreement = 0;            // identical_top1 / images
+  double max_output_difference = 0;  // largest |model − reference| over every output value
+  std::size_t max_difference_image = 0;
 };
 // Throws Error(kInvalidArgument) when the two reports did not evaluate the same images.
 Comparison compare(const EvalReport& model, const EvalReport& reference);

@@ -1,0 +1,267 @@
+// The runner pool. Preprocess threads take the next batch, fill a free buffer set of some runner
+// and queue it to that runner; each runner's thread submits its queued sets, waits, and delivers
+// the outputs. Buffer sets are the bounded queues: a runner has queue_depth of them.
+#include "dpurun/pool.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "dpurun/error.h"
+
+namespace dpurun {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kPoll = std::chrono::milliseconds(20);
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+struct Slot {
+  std::size_t runner = 0;
+  std::unique_ptr<JobBuffers> buffers;
+  std::size_t batch = 0;         // batch number
+  std::vector<bool> image_ok;    // per image of the batch: loaded
+  Clock::time_point started;     // first image began loading
+};
+
+class Pool {
+ public:
+  Pool(const std::vector<Runner*>& runners, std::size_t images, const ImageLoader& load,
+       const ResultSink& sink, const PoolOptions& o)
+      : runners_(runners), images_(images), load_(load), sink_(sink), o_(o) {
+    check_runners();
+    batch_ = static_cast<std::size_t>(runners_[0]->batch());
+    batches_ = (images_ + batch_ - 1) / batch_;
+    outstanding_ = batches_;
+    const auto& in = runners_[0]->input_tensors()[0];
+    image_bytes_ = static_cast<std::size_t>(element_count(Shape(in.shape.begin() + 1, in.shape.end()))) *
+                   size_of(in.type);
+    const auto& out = runners_[0]->output_tensors()[0];
+    out_elems_ = static_cast<std::size_t>(element_count(Shape(out.shape.begin() + 1, out.shape.end())));
+    const int depth = std::max(1, o_.queue_depth);
+    ready_.resize(runners_.size());
+    retired_.assign(runners_.size(), false);
+    stats_.images = images_;
+    stats_.images_per_runner.assign(runners_.size(), 0);
+    for (int d = 0; d < depth; ++d)  // interleaved, so that every runner gets work early
+      for (std::size_t r = 0; r < runners_.size(); ++r) {
+        auto slot = std::make_unique<Slot>();
+        slot->runner = r;
+        slot->buffers = runners_[r]->allocate_buffers();
+        free_.push_back(slot.get());
+        slots_.push_back(std::move(slot));
+      }
+  }
+
+  PoolStats run() {
+    auto start = Clock::now();
+    int preppers = o_.preprocess_threads > 0 ? o_.preprocess_threads
+                                             : std::max(1, int(std::thread::hardware_concurrency()));
+    preppers = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(preppers), std::max<std::size_t>(batches_, 1)));
+    std::vector<std::thread> threads;
+    for (int p = 0; p < preppers; ++p) threads.emplace_back([this] { prepare_loop(); });
+    for (std::size_t r = 0; r < runners_.size(); ++r) threads.emplace_back([this, r] { run_loop(r); });
+    for (auto& t : threads) t.join();
+    stats_.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    std::sort(stats_.failures.begin(), stats_.failures.end(),
+              [](const ImageFailure& a, const ImageFailure& b) { return a.image < b.image; });
+    if (!stats_.stopped && stats_.completed + stats_.failures.size() < images_) {
+      stats_.stopped = true;  // cannot happen unless a batch was lost: say so rather than hide it
+      stats_.stop_reason = "internal error: some images were neither run nor failed";
+    }
+    return std::move(stats_);
+  }
+
+ private:
+  void check_runners() {
+    if (runners_.empty()) throw Error(ErrorCode::kInvalidArgument, "the pool needs at least one runner");
+    const auto& first = *runners_[0];
+    if (first.input_tensors().size() != 1 || first.output_tensors().empty())
+      throw Error(ErrorCode::kUnsupported,
+                  first.name() + ": the pool runs models with one input tensor and at least one output; this one has " +
+                      std::to_string(first.input_tensors().size()) + " inputs");
+    for (auto* r : runners_) {
+      const auto& a = r->input_tensors(), &b = first.input_tensors();
+      if (a.size() != b.size() || a[0].shape != b[0].shape || a[0].type != b[0].type ||
+          a[0].fix_point != b[0].fix_point || r->output_tensors()[0].shape != first.output_tensors()[0].shape)
+        throw Error(ErrorCode::kInvalidArgument, "the pool's runners take different tensors: " + r->name() +
+                                                     " " + to_string(a[0].shape) + " vs " + to_string(b[0].shape));
+    }
+    if (first.batch() < 1) throw Error(ErrorCode::kInvalidArgument, first.name() + ": batch " + std::to_string(first.batch()));
+  }
+
+  bool cancelled() const { return stop_ || (o_.cancel && o_.cancel->load()); }
+  bool has_work() const { return !retry_.empty() || next_batch_ < batches_; }
+
+  void stop_locked(const std::string& reason) {
+    if (!stop_) {
+      stop_ = true;
+      stats_.stopped = true;
+      stats_.stop_reason = reason;
+    }
+    cv_.notify_all();
+  }
+
+  void fail_locked(std::size_t image, const std::string& error, ErrorCode code = ErrorCode::kDevice) {
+    stats_.failures.push_back(ImageFailure{image, error, code});
+    if (o_.stop_on_error) stop_locked("stopped at the first error (image " + std::to_string(image) + "): " + error);
+  }
+
+  void prepare_loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      // Polls, so that a cancel flag set from outside is seen without a notification.
+      cv_.wait_for(lock, kPoll, [&] {
+        return cancelled() || outstanding_ == 0 || (has_work() && !free_.empty());
+      });
+      if (!cancelled() && outstanding_ != 0 && !(has_work() && !free_.empty())) continue;
+      if (cancelled()) {
+        if (o_.cancel && o_.cancel->load()) stop_locked("cancelled");
+        return;
+      }
+      if (outstanding_ == 0) return;
+      Slot* slot = free_.front();
+      free_.pop_front();
+      if (retired_[slot->runner]) continue;  // its runner hung: drop the set
+      if (!retry_.empty()) {
+        slot->batch = retry_.front();
+        retry_.pop_front();
+      } else {
+        slot->batch = next_batch_++;
+      }
+      lock.unlock();
+      fill(*slot);
+      lock.lock();
+      if (retired_[slot->runner]) {
+        retry_.push_back(slot->batch);
+      } else {
+        ready_[slot->runner].push_back(slot);
+      }
+      cv_.notify_all();
+    }
+  }
+
+  void fill(Slot& s) {
+    s.started = Clock::now();
+    const std::size_t first = s.batch * batch_;
+    const std::size_t count = std::min(batch_, images_ - first);
+    s.image_ok.assign(count, false);
+    TensorBuffer& in = s.buffers->inputs[0];
+    for (std::size_t i = 0; i < count; ++i) {
+      std::byte* dst = in.data + i * image_bytes_;
+      try {
+        load_(first + i, in.info, dst);
+        s.image_ok[i] = true;
+      } catch (const Error& e) {
+        std::memset(dst, 0, image_bytes_);
+        std::lock_guard lock(mutex_);
+        fail_locked(first + i, e.what(), e.code());
+      } catch (const std::exception& e) {
+        std::memset(dst, 0, image_bytes_);
+        std::lock_guard lock(mutex_);
+        fail_locked(first + i, e.what(), ErrorCode::kInternal);
+      }
+    }
+    if (count < batch_) std::memset(in.data + count * image_bytes_, 0, (batch_ - count) * image_bytes_);
+  }
+
+  void run_loop(std::size_t r) {
+    Runner& runner = *runners_[r];
+    std::vector<float> out(out_elems_);
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      cv_.wait_for(lock, kPoll, [&] { return !ready_[r].empty() || outstanding_ == 0 || cancelled(); });
+      if (ready_[r].empty() && outstanding_ != 0 && !cancelled()) continue;
+      if (cancelled()) {
+        if (o_.cancel && o_.cancel->load()) stop_locked("cancelled");
+        return;
+      }
+      if (ready_[r].empty()) return;
+      Slot* s = ready_[r].front();
+      ready_[r].pop_front();
+      lock.unlock();
+
+      JobStatus st;
+      auto t0 = Clock::now();
+      try {
+        std::uint32_t job = runner.execute_async(*s->buffers);
+        st = runner.wait(job, o_.timeout_ms);
+      } catch (const std::exception& e) {
+        st = JobStatus{JobState::kFailed, e.what(), 0};
+      }
+      const double run_ms = st.device_ms > 0 ? st.device_ms : ms_between(t0, Clock::now());
+      const std::size_t first = s->batch * batch_;
+      std::size_t delivered = 0;
+      if (st.state == JobState::kDone) {
+        const TensorBuffer& ob = s->buffers->outputs[0];
+        const std::size_t out_bytes = out_elems_ * size_of(ob.info.type);
+        std::lock_guard sink_lock(sink_mutex_);
+        for (std::size_t i = 0; i < s->image_ok.size(); ++i) {
+          if (!s->image_ok[i]) continue;
+          dequantize_output(ob.info, ob.data + i * out_bytes, out_elems_, out.data());
+          sink_(first + i, out.data(), out_elems_);
+          ++delivered;
+        }
+      }
+      lock.lock();
+      stats_.jobs++;
+      stats_.device_ms.push_back(run_ms);
+      stats_.end_to_end_ms.push_back(ms_between(s->started, Clock::now()));
+      stats_.completed += delivered;
+      stats_.images_per_runner[r] += delivered;
+      if (st.state != JobState::kDone) {
+        const std::string what = runner.name() + " (runner " + std::to_string(r) + ", images " +
+                                 std::to_string(first) + "–" + std::to_string(first + s->image_ok.size() - 1) +
+                                 "): " + st.error;
+        for (std::size_t i = 0; i < s->image_ok.size(); ++i)
+          if (s->image_ok[i]) fail_locked(first + i, what);
+      }
+      outstanding_--;
+      if (st.state == JobState::kTimeout) {
+        // The job may still own its buffers: retire the runner, hand its queued batches back.
+        retired_[r] = true;
+        for (Slot* q : ready_[r]) retry_.push_back(q->batch);
+        ready_[r].clear();
+        if (std::all_of(retired_.begin(), retired_.end(), [](bool b) { return b; }) && outstanding_ > 0)
+          stop_locked("every runner timed out; " + std::to_string(outstanding_) + " batches were not run");
+        cv_.notify_all();
+        return;
+      }
+      free_.push_back(s);
+      cv_.notify_all();
+    }
+  }
+
+  std::vector<Runner*> runners_;
+  std::size_t images_;
+  const ImageLoader& load_;
+  const ResultSink& sink_;
+  PoolOptions o_;
+  std::size_t batch_ = 1, batches_ = 0, image_bytes_ = 0, out_elems_ = 0;
+
+  std::mutex mutex_, sink_mutex_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::deque<Slot*> free_;
+  std::vector<std::deque<Slot*>> ready_;
+  std::deque<std::size_t> retry_;
+  std::vector<bool> retired_;
+  std::size_t next_batch_ = 0, outstanding_ = 0;
+  bool stop_ = false;
+  PoolStats stats_;
+};
+
+}  // namespace
+
+PoolStats run_pool(const std::vector<Runner*>& runners, std::size_t images, const ImageLoader& load,
+                   const ResultSink& sink, const PoolOptions& options) {
+  return Pool(runners, images, load, sink, options).run();
+}
+
+}  // namespace dpurun

@@ -1,0 +1,68 @@
+#include "dpurun/runner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "dpurun/error.h"
+
+namespace dpurun {
+namespace {
+
+class HostJobBuffers : public JobBuffers {
+ public:
+  HostJobBuffers(const std::vector<TensorInfo>& in, const std::vector<TensorInfo>& out) {
+    for (const auto& t : in) inputs.push_back(add(t));
+    for (const auto& t : out) outputs.push_back(add(t));
+  }
+
+ private:
+  TensorBuffer add(const TensorInfo& t) {
+    std::size_t bytes = static_cast<std::size_t>(element_count(t.shape)) * size_of(t.type);
+    // 64-byte aligned, zeroed: padding of a partial batch reads zeros.
+    auto& m = memory_.emplace_back(new (std::align_val_t{64}) std::byte[bytes ? bytes : 1]());
+    return TensorBuffer{t, m.get(), bytes};
+  }
+  struct AlignedDelete {
+    void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t{64}); }
+  };
+  std::vector<std::unique_ptr<std::byte[], AlignedDelete>> memory_;
+};
+
+}  // namespace
+
+int Runner::batch() const {
+  const auto& in = input_tensors();
+  return in.empty() || in[0].shape.empty() ? 1 : static_cast<int>(in[0].shape[0]);
+}
+
+std::unique_ptr<JobBuffers> Runner::allocate_buffers() {
+  return std::make_unique<HostJobBuffers>(input_tensors(), output_tensors());
+}
+
+void quantize_input(const float* x, std::size_t count, int fix_point, std::int8_t* out) {
+  const float scale = std::ldexp(1.f, fix_point);
+  for (std::size_t i = 0; i < count; ++i) {
+    float v = std::floor(x[i] * scale + 0.5f);
+    v = std::min(std::max(v, -128.f), 127.f);
+    out[i] = static_cast<std::int8_t>(v == v ? v : 0.f);
+  }
+}
+
+void dequantize_output(const TensorInfo& info, const std::byte* data, std::size_t count, float* out) {
+  switch (info.type) {
+    case DataType::kFloat32: std::memcpy(out, data, count * sizeof(float)); return;
+    case DataType::kInt8: {
+      const float scale = std::ldexp(1.f, -info.fix_point.value_or(0));
+      const auto* q = reinterpret_cast<const std::int8_t*>(data);
+      for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<float>(q[i]) * scale;
+      return;
+    }
+    default:
+      throw Error(ErrorCode::kUnsupported, "output tensor '" + info.name + "' is " +
+                                               to_string(info.type) +
+                                               "; dpurun reads float32 or int8 outputs");
+  }
+}
+
+}  // namespace dpurun
