@@ -49,6 +49,7 @@ const char* to_string(OpType op) {
     case OpType::kFix: return "Fix";
     case OpType::kQuantize: return "Quantize";
     case OpType::kDequantize: return "Dequantize";
+    case OpType::kCustom: return "Custom";
   }
   return "?";
 }

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstring>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -12,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "dpurun/custom_op.h"
 #include "dpurun/tensor.h"
 
 namespace dpurun::graph {
@@ -140,10 +142,16 @@ struct SoftmaxParams {
   int axis = -1;  // last
 };
 
+// Custom: an op the user registered (dpurun/custom_op.h), run in float.
+struct CustomParams {
+  std::string type;
+  std::shared_ptr<const std::function<void(const CustomOpCall&)>> fn;
+};
+
 // Reshape needs no parameters: the output value's shape says it all.
 using OpParams = std::variant<std::monostate, ConvParams, PoolParams, FullyConnectedParams,
                               BinaryParams, ScaleShiftParams, UnaryParams, ConcatParams, PadParams,
-                              MeanParams, SoftmaxParams, FixParams>;
+                              MeanParams, SoftmaxParams, FixParams, CustomParams>;
 
 enum class OpType {
   kConv2D,
@@ -162,6 +170,7 @@ enum class OpType {
   kFix,
   kQuantize,
   kDequantize,
+  kCustom,
 };
 const char* to_string(OpType op);
 

@@ -15,7 +15,8 @@ struct Model::Impl {
 
 Model Model::load(const std::string& path, const ModelOptions& options) {
   loaders::LoadOptions lo{options.inputs, options.outputs, options.input_shape,
-                          options.fix_in_float, options.weights_from, options.onnx_rounding};
+                          options.fix_in_float, options.weights_from, options.onnx_rounding,
+                          options.subgraph};
   auto impl = std::make_shared<Impl>();
   impl->graph = loaders::load_model(path, lo);
   impl->path = path;

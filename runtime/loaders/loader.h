@@ -22,6 +22,10 @@ struct LoadOptions {
   std::string weights_from;
   // ONNX QDQ models: round half to even as ONNX specifies, instead of as the DPU does.
   bool onnx_rounding = false;
+  // XIR: only the ops of this subgraph (a CPU subgraph of a compiled model). Tensors it reads
+  // from other subgraphs become float inputs holding their dequantized values, in the order of
+  // `inputs` where given.
+  std::string subgraph;
 };
 
 enum class ModelFormat { kUnknown, kTensorFlowGraphDef, kXirModel, kOnnx, kDnndkElf };

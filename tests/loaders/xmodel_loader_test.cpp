@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
 
 #include "dpurun/cpu_executor.h"
+#include "dpurun/custom_op.h"
 #include "dpurun/error.h"
 #include "graph/graph.h"
 #include "support/test_env.h"
@@ -243,6 +245,141 @@ TEST(XmodelLoader, PReluBetweenFixOps) {
     double v = q >= 0 ? q : a * q;
     double want = std::clamp(std::floor(v * 32 + 0.5), -128.0, 127.0) / 32;
     EXPECT_EQ(out[i], want) << i;
+  }
+}
+
+}  // namespace
+}  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// A compiled model's CPU subgraph between two DPU subgraphs: fix2float → relu → float2fix.
+// Loaded alone, it takes the first DPU subgraph's output as a float input.
+std::string dpu_cpu_dpu_model() {
+  XirGraphBuilder b;
+  b.op("in", "data-fix", {1, 2, 2, 4});
+  b.op("d1", "conv2d-fix", {1, 2, 2, 4}, {{"input", {"in"}}});
+  b.op("f", "fix2float", {1, 2, 2, 4}, {{"input", {"d1"}}});
+  b.op("r", "relu", {1, 2, 2, 4}, {{"input", {"f"}}});
+  auto& q = b.op("q", "float2fix", {1, 2, 2, 4}, {{"input", {"r"}}});
+  XirGraphBuilder::set_int(q, "fix_point", 4);
+  XirGraphBuilder::set_int(q, "bit_width", 8);
+  XirGraphBuilder::set_bool(q, "if_signed", true);
+  XirGraphBuilder::set_string(q, "round_mode", "DPU_ROUND");
+  b.op("d2", "conv2d-fix", {1, 2, 2, 4}, {{"input", {"q"}}});
+  auto* root = b.graph().mutable_subg_root();
+  root->set_subgraph_name("root");
+  auto add = [&](const std::string& name, std::vector<std::string> ops) {
+    auto* c = root->add_subg_child();
+    c->set_subgraph_name(name);
+    for (auto& o : ops) c->add_op_name(o);
+  };
+  add("user", {"in"});
+  add("dpu1", {"d1"});
+  add("cpu", {"f", "r", "q"});
+  add("dpu2", {"d2"});
+  return b.bytes();
+}
+
+TEST(XmodelLoader, ACpuSubgraphLoadsAloneBetweenTwoDpuSubgraphs) {
+  auto path = test::temp_dir() / "chain.xmodel";
+  test::write_file(path, dpu_cpu_dpu_model());
+  ModelOptions o;
+  o.subgraph = "cpu";
+  o.inputs = {"d1"};
+  Model m = Model::load(path.string(), o);
+  ASSERT_EQ(m.inputs().size(), 1u);
+  EXPECT_EQ(m.inputs()[0].name, "d1");
+  ASSERT_EQ(m.outputs().size(), 1u);
+  CpuExecutor exec(m, CpuOptions{1});
+  std::vector<float> x = {-1.f, 0.03f, 0.0625f, 0.09375f, 1.5f, 7.99f, 9.f, -0.5f,
+                          0.f,  0.5f,  2.03125f, 3.f,     4.f,  5.f,   6.f, 7.f};
+  std::vector<float> y(16);
+  exec.run(x.data(), y.data(), 1);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    // relu, then float2fix at fix point 4: round half up at 1/16, saturate to 127/16.
+    double want = std::min(std::floor(std::max(0.0, double(x[i])) * 16 + 0.5), 127.0) / 16;
+    EXPECT_EQ(y[i], float(want)) << "x = " << x[i];
+  }
+  // The DPU subgraphs themselves are not the CPU reference's to run.
+  o.subgraph = "dpu1";
+  EXPECT_THROW(Model::load(path.string(), o), Error);
+  o.subgraph = "nope";
+  try {
+    Model::load(path.string(), o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+    EXPECT_NE(std::string(e.what()).find("no subgraph named 'nope'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(XmodelLoader, TheCustomOpSubgraphNamesItsOp) {
+  auto custom = test::shared("models/mnist-custom-op-tf2/zcu102_zcu104_kv260__tf2_custom_op.xmodel");
+  DPURUN_REQUIRE_SHARED(custom);
+  ModelOptions o;
+  o.subgraph = "subgraph_custom_layer";
+  try {
+    Model::load(custom, o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("'custom_layer' (Mylayer)"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// Vitis AI's custom-operator example implements Mylayer as a PReLU with a per-element slope
+// (alpha: H×W×C, shared over the batch).
+void prelu_mylayer(const CustomOpCall& c) {
+  const std::int64_t per_image = element_count(c.input_shapes[1]);
+  const std::int64_t total = element_count(c.output_shape);
+  for (std::int64_t i = 0; i < total; ++i) {
+    float x = c.inputs[0][i];
+    c.output[i] = x >= 0 ? x : c.inputs[1][i % per_image] * x;
+  }
+}
+
+TEST(XmodelLoader, ARegisteredCustomOpRunsInItsCpuSubgraph) {
+  auto custom = test::shared("models/mnist-custom-op-tf2/zcu102_zcu104_kv260__tf2_custom_op.xmodel");
+  DPURUN_REQUIRE_SHARED(custom);
+  std::atomic<int> calls{0};
+  register_custom_op("Mylayer", [&](const CustomOpCall& c) {
+    ++calls;
+    prelu_mylayer(c);
+  });
+  ModelOptions o;
+  o.subgraph = "subgraph_custom_layer";
+  Model m = Model::load(custom, o);
+  register_custom_op("Mylayer", nullptr);  // later tests see it unregistered again
+  ASSERT_EQ(m.inputs().size(), 1u);
+  EXPECT_EQ(m.inputs()[0].shape, (Shape{-1, 2, 2, 64}));
+  // float2fix at the end: the output is requantized at its fix point.
+  std::optional<int> fp;
+  const graph::Value* alpha = nullptr;
+  for (const auto& n : m.graph().nodes) {
+    if (n.op == graph::OpType::kQuantize) fp = m.graph().value(n.outputs[0]).fix->fix_point;
+    if (n.op == graph::OpType::kCustom) alpha = &m.graph().value(n.inputs[1]);
+  }
+  ASSERT_TRUE(fp && alpha);
+  auto a = alpha->as<float>();
+  ASSERT_EQ(a.size(), 256u);
+
+  std::vector<float> x = test::random_floats(2 * 256, 11, -4.f, 4.f), y(x.size());
+  CpuExecutor exec(m, CpuOptions{1});
+  exec.run(x.data(), y.data(), 2);
+  EXPECT_EQ(calls.load(), 1);
+  const double step = std::ldexp(1.0, -*fp);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    double v = x[i] >= 0 ? x[i] : a[i % 256] * x[i];
+    double want = std::clamp(std::floor(v / step + 0.5), -128.0, 127.0) * step;
+    ASSERT_EQ(y[i], float(want)) << "element " << i;
   }
 }
 

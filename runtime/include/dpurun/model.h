@@ -27,6 +27,9 @@ struct ModelOptions {
   // ONNX QDQ models run as the DPU would run them (rounding half up); true follows ONNX's
   // QuantizeLinear instead (half to even), as ONNX Runtime computes.
   bool onnx_rounding = false;
+  // XIR: load only this subgraph (e.g. a CPU subgraph of a compiled model); the tensors it reads
+  // from other subgraphs become float inputs, in the order of `inputs` where given.
+  std::string subgraph;
 };
 
 class Model {

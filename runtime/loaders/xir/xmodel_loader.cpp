@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
+#include "dpurun/custom_op.h"
 #include "dpurun/error.h"
 #include "graph/lower_fix.h"
 #include "xir_graph.pb.h"
@@ -69,9 +71,18 @@ class Lowering {
   }
   ValueId value_of(const OPNode& n, const std::string& producer) {
     auto it = values_.find(producer);
+    if (it == values_.end() && !only_.empty() && !only_.count(producer) && ops_.count(producer))
+      return boundary_input(*ops_.at(producer));
     if (it == values_.end())
       fail(n, ErrorCode::kInvalidModel, "reads '" + producer + "', which no op before it produces");
     return it->second;
+  }
+  // A tensor from another subgraph: a float input of the subgraph's graph.
+  ValueId boundary_input(const OPNode& producer) {
+    ValueId v = g_.add_value(producer.op_name(), DataType::kFloat32, output_shape(producer, true));
+    g_.inputs.push_back(v);
+    values_[producer.op_name()] = v;
+    return v;
   }
   ValueId input(const OPNode& n, const std::string& name, std::size_t index = 0) {
     auto ops = arg(n, name);
@@ -124,6 +135,8 @@ class Lowering {
   const loaders::LoadOptions& options_;
   graph::Graph g_;
   std::unordered_map<std::string, ValueId> values_;
+  std::unordered_map<std::string, const OPNode*> ops_;
+  std::unordered_set<std::string> only_;  // options_.subgraph's ops
   std::vector<float> scratch_;
 };
 
@@ -336,7 +349,11 @@ void Lowering::lower(const OPNode& n) {
     values_[n.op_name()] = v;
     return;
   }
-  if (t == "fix") return lower_fix(n);
+  if (t == "fix" || t == "float2fix") return lower_fix(n);
+  if (t == "fix2float") {  // its input is already the dequantized float (a subgraph boundary)
+    values_[n.op_name()] = input(n, "input");
+    return;
+  }
   if (t == "conv2d") return lower_conv(n, false);
   if (t == "depthwise-conv2d") return lower_conv(n, true);
   if (t == "maxpool2d") return lower_pool(n, graph::PoolKind::kMax);
@@ -395,6 +412,14 @@ void Lowering::lower(const OPNode& n) {
     add_node(n, OpType::kPRelu, std::monostate{}, {x, alpha}, xs);
     return;
   }
+  if (auto fn = find_custom_op(t)) {  // a registered custom op: every argument, in order
+    std::vector<ValueId> ins;
+    for (const auto& a : n.args())
+      for (const auto& o : a.arg_ops()) ins.push_back(value_of(n, o));
+    if (ins.empty()) fail(n, ErrorCode::kInvalidModel, "custom op has no inputs");
+    add_node(n, OpType::kCustom, graph::CustomParams{t, fn}, ins, output_shape(n, true));
+    return;
+  }
   if (t == "softmax") {
     ValueId x = input(n, "input");
     add_node(n, OpType::kSoftmax, graph::SoftmaxParams{}, {x}, g_.value(x).shape);
@@ -431,12 +456,30 @@ bool known_op_type(const std::string& t) {
   return false;
 }
 
+const SubGraph* find_subgraph(const SubGraph& s, const std::string& name) {
+  if (s.subgraph_name() == name) return &s;
+  for (const auto& c : s.subg_child())
+    if (auto* f = find_subgraph(c, name)) return f;
+  return nullptr;
+}
+
 graph::Graph Lowering::run() {
   g_.source = source_;
+  for (const auto& n : def_.op_node()) ops_[n.op_name()] = &n;
+  if (!options_.subgraph.empty()) {
+    const SubGraph* s = def_.has_subg_root() ? find_subgraph(def_.subg_root(), options_.subgraph) : nullptr;
+    if (!s) throw Error(ErrorCode::kNotFound, source_ + ": no subgraph named '" + options_.subgraph + "'");
+    only_.insert(s->op_name().begin(), s->op_name().end());
+    if (only_.empty()) throw Error(ErrorCode::kInvalidModel, source_ + ": subgraph '" + options_.subgraph + "' has no ops");
+    // Boundary inputs in the order asked for.
+    for (const auto& name : options_.inputs)
+      if (ops_.count(name) && !only_.count(name)) boundary_input(*ops_.at(name));
+  }
+  auto wanted = [&](const OPNode& n) { return only_.empty() || only_.count(n.op_name()); };
   // Custom ops are named up front: no other error should hide them.
   std::string custom;
   for (const auto& n : def_.op_node())
-    if (!known_op_type(n.op_type()))
+    if (wanted(n) && !known_op_type(n.op_type()) && !find_custom_op(n.op_type()))
       custom += (custom.empty() ? "" : ", ") + std::string("'") + n.op_name() + "' (" + n.op_type() + ")";
   if (!custom.empty())
     throw Error(ErrorCode::kUnsupported,
@@ -447,7 +490,7 @@ graph::Graph Lowering::run() {
   for (const auto& n : def_.op_node()) {
     if (n.op_name().empty() || n.op_type().empty())
       throw Error(ErrorCode::kInvalidModel, source_ + ": an op has no name or type");
-    lower(n);
+    if (wanted(n)) lower(n);
   }
   std::unordered_map<std::string, bool> consumed;
   for (const auto& n : def_.op_node())
@@ -464,6 +507,19 @@ graph::Graph Lowering::run() {
       auto it = values_.find(n.op_name());
       if (!consumed.count(n.op_name()) && it != values_.end() && !g_.value(it->second).is_constant())
         g_.outputs.push_back(it->second);
+    }
+    if (!only_.empty()) {  // a subgraph's outputs: its ops that others read, or none reads
+      g_.outputs.clear();
+      for (const auto& n : def_.op_node()) {
+        if (!only_.count(n.op_name()) || !values_.count(n.op_name())) continue;
+        bool read_outside = !consumed.count(n.op_name());
+        for (const auto& m : def_.op_node())
+          if (!only_.count(m.op_name()))
+            for (const auto& a : m.args())
+              for (const auto& o : a.arg_ops()) read_outside |= o == n.op_name();
+        ValueId v = values_.at(n.op_name());
+        if (read_outside && !g_.value(v).is_constant()) g_.outputs.push_back(v);
+      }
     }
   }
   if (g_.inputs.empty()) throw Error(ErrorCode::kInvalidModel, source_ + ": the graph has no data op (input)");

@@ -18,6 +18,7 @@ std::unique_ptr<Kernel> make_reshape(const KernelArgs& a);
 std::unique_ptr<Kernel> make_mean(const KernelArgs& a);
 std::unique_ptr<Kernel> make_softmax(const KernelArgs& a);
 std::unique_ptr<Kernel> make_prelu(const KernelArgs& a);
+std::unique_ptr<Kernel> make_custom(const KernelArgs& a);
 
 // DPU integer ops (fix_ops.cpp).
 std::unique_ptr<Kernel> make_conv_fix(const KernelArgs& a);  // Conv2D, DepthwiseConv2D, FullyConnected

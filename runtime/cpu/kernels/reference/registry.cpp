@@ -34,6 +34,7 @@ std::unique_ptr<Kernel> make_reference_kernel(const KernelArgs& a) {
     case OpType::kReshape: return reference::make_reshape(a);
     case OpType::kSoftmax: return reference::make_softmax(a);
     case OpType::kPRelu: return reference::make_prelu(a);
+    case OpType::kCustom: return reference::make_custom(a);
     case OpType::kFix:
     case OpType::kDequantize: return reference::make_convert(a);
     case OpType::kQuantize: return nullptr;  // its output always carries a FixInfo
