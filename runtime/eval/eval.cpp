@@ -39,6 +39,7 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const Progr
   bo.model.input_shape = manifest.input_shape;
   bo.model.weights_from = s.weights_from;
   bo.vart_dpu_lib = s.vart_dpu_lib;
+  bo.timeout_ms = s.timeout_ms;
   auto owned = make_runners(s.model_file, bo);
   std::vector<Runner*> runners;
   for (auto& r : owned) runners.push_back(r.get());

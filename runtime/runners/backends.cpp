@@ -26,7 +26,7 @@ std::vector<std::unique_ptr<Runner>> make_runners(const std::string& model_file,
   }
   if (o.backend == "dpu") {
 #ifdef DPURUN_HAVE_VART
-    return vart::make_vart_runners(model_file, o.runners, o.vart_dpu_lib);
+    return vart::make_vart_runners(model_file, o.runners, o.vart_dpu_lib, o.timeout_ms);
 #else
     throw Error(ErrorCode::kUnsupported,
                 "--backend dpu: this dpurun was built without VART, so it cannot reach a DPU. On the "

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "dpurun/runner.h"
 #include "support/test_env.h"
 
 namespace dpurun {
@@ -86,6 +87,35 @@ TEST(Cli, UnreadableImageIsNamed) {
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_TRUE(contains(r.output, "zz_corrupt.jpg")) << r.output;
   EXPECT_FALSE(contains(r.output, "top-1")) << "no partial results: " << r.output;
+}
+
+// --keep-going: the run goes on past the corrupt image, and the report says it is incomplete.
+TEST(Cli, KeepGoingReportsTheFailedImageAndExitsNonZero) {
+  DPURUN_REQUIRE_SHARED(test::shared("models/tf-resnet56-cifar10/float_frozen.pb"));
+  auto dir = test::temp_dir();
+  cv::Mat img(32, 32, CV_8UC3, cv::Scalar(1, 2, 3));
+  std::filesystem::create_directories(dir / "cat");
+  for (int i = 0; i < 5; ++i) cv::imwrite((dir / ("cat/ok" + std::to_string(i) + ".png")).string(), img);
+  test::write_file(dir / "cat/zz_corrupt.jpg", "\xff\xd8\xff\xe0 not really a jpeg");
+  auto json_path = dir / "report.json";
+  auto r = run_cli("eval --keep-going -b 2 --data " + dir.string() + " --json " + json_path.string());
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(contains(r.output, "INCOMPLETE: 5 of 6 images ran; 1 failed")) << r.output;
+  EXPECT_TRUE(contains(r.output, "zz_corrupt.jpg")) << r.output;
+  auto j = nlohmann::json::parse(test::read_file(json_path));
+  EXPECT_FALSE(j["complete"].get<bool>());
+  EXPECT_EQ(j["images"], 5);
+  ASSERT_EQ(j["incomplete"]["failed_images"].size(), 1u);
+  EXPECT_TRUE(contains(j["incomplete"]["failed_images"][0]["file"].get<std::string>(), "zz_corrupt.jpg"));
+}
+
+TEST(Cli, DpuBackendWithoutVartSaysHowToGetTheSameNumbers) {
+  if (have_vart()) GTEST_SKIP() << "this build has VART; tests/runners covers --backend dpu";
+  auto r = run_cli("eval --backend dpu -n 10");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(contains(r.output, "built without VART")) << r.output;
+  EXPECT_TRUE(contains(r.output, "--backend cpu")) << r.output;
+  EXPECT_FALSE(contains(r.output, "top-1")) << r.output;
 }
 
 TEST(Cli, EvalWritesACompleteJsonReport) {

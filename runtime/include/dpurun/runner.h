@@ -95,6 +95,7 @@ struct BackendOptions {
   CpuOptions cpu;          // cpu: threads per runner and kernels
   ModelOptions model;      // cpu: how to load the model
   std::string vart_dpu_lib;  // dpu: a runner library in place of the subgraph's (e.g. VART's dummy runner)
+  int timeout_ms = 10000;    // dpu: bound on each DPU wait
 };
 std::vector<std::unique_ptr<Runner>> make_runners(const std::string& model_file,
                                                   const BackendOptions& options);
