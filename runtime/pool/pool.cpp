@@ -9,6 +9,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "dpurun/error.h"
@@ -171,71 +172,116 @@ class Pool {
     if (count < batch_) std::memset(in.data + count * image_bytes_, 0, (batch_ - count) * image_bytes_);
   }
 
+  // A finished job whose outputs are not delivered yet.
+  struct Finished {
+    Slot* slot = nullptr;
+    JobStatus status;
+    double run_ms = 0;
+  };
+
+  // Each runner's thread submits its next job before delivering the previous one's outputs, so
+  // that the device does not wait on the host's bookkeeping.
   void run_loop(std::size_t r) {
     Runner& runner = *runners_[r];
     std::vector<float> out(out_elems_);
+    std::optional<Finished> prev;
     std::unique_lock lock(mutex_);
     for (;;) {
+      if (prev && ready_[r].empty()) {  // nothing to overlap with: deliver now
+        lock.unlock();
+        if (!finish(r, *prev, out)) return;
+        prev.reset();
+        lock.lock();
+        continue;
+      }
       cv_.wait_for(lock, kPoll, [&] { return !ready_[r].empty() || outstanding_ == 0 || cancelled(); });
-      if (ready_[r].empty() && outstanding_ != 0 && !cancelled()) continue;
       if (cancelled()) {
         if (o_.cancel && o_.cancel->load()) stop_locked("cancelled");
+        lock.unlock();
+        if (prev) finish(r, *prev, out);
         return;
       }
-      if (ready_[r].empty()) return;
+      if (ready_[r].empty()) {
+        if (outstanding_ == 0) return;
+        continue;
+      }
       Slot* s = ready_[r].front();
       ready_[r].pop_front();
       lock.unlock();
 
-      JobStatus st;
+      Finished f{s, {}, 0};
       auto t0 = Clock::now();
+      std::optional<std::uint32_t> job;
       try {
-        std::uint32_t job = runner.execute_async(*s->buffers);
-        st = runner.wait(job, o_.timeout_ms);
+        job = runner.execute_async(*s->buffers);
       } catch (const std::exception& e) {
-        st = JobStatus{JobState::kFailed, e.what(), 0};
+        f.status = JobStatus{JobState::kFailed, e.what(), 0};
       }
-      const double run_ms = st.device_ms > 0 ? st.device_ms : ms_between(t0, Clock::now());
-      const std::size_t first = s->batch * batch_;
-      std::size_t delivered = 0;
-      if (st.state == JobState::kDone) {
-        const TensorBuffer& ob = s->buffers->outputs[0];
-        const std::size_t out_bytes = out_elems_ * size_of(ob.info.type);
-        std::lock_guard sink_lock(sink_mutex_);
-        for (std::size_t i = 0; i < s->image_ok.size(); ++i) {
-          if (!s->image_ok[i]) continue;
-          dequantize_output(ob.info, ob.data + i * out_bytes, out_elems_, out.data());
-          sink_(first + i, out.data(), out_elems_);
-          ++delivered;
+      if (prev) {  // the device is busy with `s` meanwhile
+        if (!finish(r, *prev, out)) return;
+        prev.reset();
+      }
+      if (job) {
+        try {
+          f.status = runner.wait(*job, o_.timeout_ms);
+        } catch (const std::exception& e) {
+          f.status = JobStatus{JobState::kFailed, e.what(), 0};
         }
       }
-      lock.lock();
-      stats_.jobs++;
-      stats_.device_ms.push_back(run_ms);
-      stats_.end_to_end_ms.push_back(ms_between(s->started, Clock::now()));
-      stats_.completed += delivered;
-      stats_.images_per_runner[r] += delivered;
-      if (st.state != JobState::kDone) {
-        const std::string what = runner.name() + " (runner " + std::to_string(r) + ", images " +
-                                 std::to_string(first) + "–" + std::to_string(first + s->image_ok.size() - 1) +
-                                 "): " + st.error;
-        for (std::size_t i = 0; i < s->image_ok.size(); ++i)
-          if (s->image_ok[i]) fail_locked(first + i, what);
-      }
-      outstanding_--;
-      if (st.state == JobState::kTimeout) {
-        // The job may still own its buffers: retire the runner, hand its queued batches back.
-        retired_[r] = true;
-        for (Slot* q : ready_[r]) retry_.push_back(q->batch);
-        ready_[r].clear();
-        if (std::all_of(retired_.begin(), retired_.end(), [](bool b) { return b; }) && outstanding_ > 0)
-          stop_locked("every runner timed out; " + std::to_string(outstanding_) + " batches were not run");
-        cv_.notify_all();
+      f.run_ms = f.status.device_ms > 0 ? f.status.device_ms : ms_between(t0, Clock::now());
+      if (f.status.state == JobState::kTimeout) {
+        finish(r, f, out);
         return;
       }
-      free_.push_back(s);
-      cv_.notify_all();
+      prev = f;
+      lock.lock();
     }
+  }
+
+  // Delivers a finished job's outputs and returns its buffers; false when the runner is retired.
+  bool finish(std::size_t r, const Finished& f, std::vector<float>& out) {
+    Slot* s = f.slot;
+    const JobStatus& st = f.status;
+    const std::size_t first = s->batch * batch_;
+    std::size_t delivered = 0;
+    if (st.state == JobState::kDone) {
+      const TensorBuffer& ob = s->buffers->outputs[0];
+      const std::size_t out_bytes = out_elems_ * size_of(ob.info.type);
+      std::lock_guard sink_lock(sink_mutex_);
+      for (std::size_t i = 0; i < s->image_ok.size(); ++i) {
+        if (!s->image_ok[i]) continue;
+        dequantize_output(ob.info, ob.data + i * out_bytes, out_elems_, out.data());
+        sink_(first + i, out.data(), out_elems_);
+        ++delivered;
+      }
+    }
+    std::lock_guard lock(mutex_);
+    stats_.jobs++;
+    stats_.device_ms.push_back(f.run_ms);
+    stats_.end_to_end_ms.push_back(ms_between(s->started, Clock::now()));
+    stats_.completed += delivered;
+    stats_.images_per_runner[r] += delivered;
+    if (st.state != JobState::kDone) {
+      const std::string what = runners_[r]->name() + " (runner " + std::to_string(r) + ", images " +
+                               std::to_string(first) + "–" + std::to_string(first + s->image_ok.size() - 1) +
+                               "): " + st.error;
+      for (std::size_t i = 0; i < s->image_ok.size(); ++i)
+        if (s->image_ok[i]) fail_locked(first + i, what);
+    }
+    outstanding_--;
+    if (st.state == JobState::kTimeout) {
+      // The job may still own its buffers: retire the runner, hand its queued batches back.
+      retired_[r] = true;
+      for (Slot* q : ready_[r]) retry_.push_back(q->batch);
+      ready_[r].clear();
+      if (std::all_of(retired_.begin(), retired_.end(), [](bool b) { return b; }) && outstanding_ > 0)
+        stop_locked("every runner timed out; " + std::to_string(outstanding_) + " batches were not run");
+      cv_.notify_all();
+      return false;
+    }
+    free_.push_back(s);
+    cv_.notify_all();
+    return true;
   }
 
   std::vector<Runner*> runners_;

@@ -11,9 +11,25 @@
 #include "dpurun/runner.h"
 
 namespace dpurun {
-namespace {
 
 using Clock = std::chrono::steady_clock;
+
+struct TestDevice {
+  std::mutex mutex;
+  Clock::time_point free_at{};
+};
+
+std::shared_ptr<TestDevice> make_test_device() { return std::make_shared<TestDevice>(); }
+
+namespace {
+
+// Sleeps, then spins the last stretch: a device's completion interrupt wakes its waiter within
+// microseconds, which a plain sleep (with the kernel's timer slack) would not model.
+void wait_until(Clock::time_point t) {
+  constexpr auto kSpin = std::chrono::microseconds(80);
+  if (t - Clock::now() > kSpin) std::this_thread::sleep_until(t - kSpin);
+  while (Clock::now() < t) std::this_thread::yield();
+}
 
 class TestRunner : public Runner {
  public:
@@ -45,8 +61,14 @@ class TestRunner : public Runner {
       for (int c = 0; c < o_.outputs; ++c) out[i * o_.outputs + c] = first + float(c);
     }
     job.device_ms = o_.latency_ms + o_.latency_ms_per_image * o_.batch;
-    job.done_at = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                     std::chrono::duration<double, std::milli>(job.device_ms));
+    const auto busy = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(job.device_ms));
+    if (o_.device) {  // queue behind the other runners' jobs
+      std::lock_guard dev(o_.device->mutex);
+      job.done_at = std::max(Clock::now(), o_.device->free_at) + busy;
+      o_.device->free_at = job.done_at;
+    } else {
+      job.done_at = Clock::now() + busy;
+    }
     lock.lock();
     jobs_[id] = job;
     return id;
@@ -64,7 +86,7 @@ class TestRunner : public Runner {
       return JobStatus{JobState::kTimeout, "job " + std::to_string(id) + " did not finish within " + std::to_string(timeout_ms) + " ms", 0};
     }
     auto deadline = timeout_ms < 0 ? job.done_at : std::min(job.done_at, Clock::now() + std::chrono::milliseconds(timeout_ms));
-    std::this_thread::sleep_until(deadline);
+    wait_until(deadline);
     if (Clock::now() < job.done_at)
       return JobStatus{JobState::kTimeout, "job " + std::to_string(id) + " did not finish within " + std::to_string(timeout_ms) + " ms", 0};
     lock.lock();

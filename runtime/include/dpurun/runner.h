@@ -70,6 +70,10 @@ struct CpuRunnerOptions {
 };
 std::unique_ptr<Runner> make_cpu_runner(const Model& model, const CpuRunnerOptions& options);
 
+// A device several test runners share: their jobs run one after another on it, as on one DPU.
+struct TestDevice;
+std::shared_ptr<TestDevice> make_test_device();
+
 // The test backend: a stand-in device whose latency and failures the caller controls.
 // Output c of image b is input[b][0] + c (as float), so a test can tell which image it belongs to.
 struct TestRunnerOptions {
@@ -84,6 +88,8 @@ struct TestRunnerOptions {
   std::vector<std::uint32_t> fail_jobs, hang_jobs;
   // Jobs whose input[b][0] equals this value fail (lets a test fail a chosen image on any runner).
   std::optional<float> fail_on_value;
+  // Shared with other runners: jobs queue for it. Null: this runner has a device of its own.
+  std::shared_ptr<TestDevice> device;
 };
 std::unique_ptr<Runner> make_test_runner(const TestRunnerOptions& options);
 

@@ -1,0 +1,108 @@
+// The runner pool against its ideal: a stand-in DPU (the test backend on one shared device,
+// 0.15 ms per image — the published ~6,600 images/s of a CIFAR-10 VGG-style net on a ZCU102)
+// fed by the whole host pipeline (JPEG decode, preprocessing, int8 quantization, output
+// delivery), from 1 to 8 runner threads, in one run:
+//   build/release/bench/bench_pool [--benchmark_format=json]
+// Counters: images/s, the ideal (the device never idle), their ratio ("efficiency"), and the
+// same with decoding taken out ("no decode": the device alone bounds it).
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "dpurun/dataset.h"
+#include "dpurun/manifest.h"
+#include "dpurun/pool.h"
+#include "dpurun/runner.h"
+
+namespace {
+
+constexpr double kMsPerImage = 0.15;
+constexpr std::size_t kImages = 6000;
+
+struct Fixture {
+  dpurun::Manifest manifest;
+  std::unique_ptr<dpurun::Dataset> data;
+  bool ok = false;
+};
+
+const Fixture& fixture() {
+  static Fixture f = [] {
+    Fixture f;
+    std::string shared = DPURUN_SHARED_DIR;
+    f.manifest = dpurun::Manifest::load(DPURUN_SOURCE_DIR "/models/tf-resnet56-cifar10.json", shared + "/models");
+    auto data = shared + "/data/cifar10-test-jpg";
+    if (!std::filesystem::exists(data)) {
+      std::cerr << "bench_pool: needs " << data << " (../shared); skipping\n";
+      return f;
+    }
+    f.data = std::make_unique<dpurun::Dataset>(dpurun::Dataset::open(data, f.manifest.classes));
+    f.ok = true;
+    return f;
+  }();
+  return f;
+}
+
+void run(benchmark::State& state, bool decode) {
+  const Fixture& f = fixture();
+  if (!f.ok) return state.SkipWithError("../shared data missing");
+  const int threads = static_cast<int>(state.range(0));
+  auto device = dpurun::make_test_device();
+  std::vector<std::unique_ptr<dpurun::Runner>> owned;
+  std::vector<dpurun::Runner*> runners;
+  for (int t = 0; t < threads; ++t) {
+    dpurun::TestRunnerOptions o;
+    o.batch = 1;
+    o.input_type = dpurun::DataType::kInt8;
+    o.input_fix_point = 6;
+    o.latency_ms_per_image = kMsPerImage;
+    o.device = device;
+    owned.push_back(dpurun::make_test_runner(o));
+    runners.push_back(owned.back().get());
+  }
+  const dpurun::Shape hwc{32, 32, 3};
+  dpurun::ImageLoader load = [&](std::size_t i, const dpurun::TensorInfo& t, std::byte* out) {
+    thread_local std::vector<float> x(3072);
+    if (decode) f.data->load(i % f.data->size(), f.manifest.preprocessing, hwc, x.data());
+    dpurun::quantize_input(x.data(), x.size(), *t.fix_point, reinterpret_cast<std::int8_t*>(out));
+  };
+  std::size_t done = 0;
+  dpurun::ResultSink sink = [&](std::size_t, const float*, std::size_t) { ++done; };
+  double seconds = 0;
+  for (auto _ : state) {
+    auto s = dpurun::run_pool(runners, kImages, load, sink);
+    if (!s.complete()) return state.SkipWithError(("the pool did not complete: " + s.stop_reason).c_str());
+    seconds += s.seconds;
+  }
+  const double images = double(kImages) * double(state.iterations());
+  const double ideal = 1e3 / kMsPerImage;
+  state.counters["images/s"] = images / seconds;
+  state.counters["ideal"] = ideal;
+  state.counters["efficiency"] = images / seconds / ideal;
+}
+
+void BM_PoolDecodeToDevice(benchmark::State& state) { run(state, true); }
+void BM_PoolNoDecode(benchmark::State& state) { run(state, false); }
+
+// The pool's own cost per job: a device that takes no time, and nothing to load.
+void BM_PoolOverheadPerJob(benchmark::State& state) {
+  dpurun::TestRunnerOptions o;
+  o.batch = 1;
+  o.image_shape = {1, 1, 1};
+  auto r = dpurun::make_test_runner(o);
+  const std::size_t jobs = 20000;
+  double seconds = 0;
+  for (auto _ : state) {
+    auto s = dpurun::run_pool({r.get()}, jobs, [](std::size_t, const dpurun::TensorInfo&, std::byte*) {},
+                              [](std::size_t, const float*, std::size_t) {});
+    seconds += s.seconds;
+  }
+  state.counters["us/job"] = seconds * 1e6 / (double(jobs) * double(state.iterations()));
+}
+
+}  // namespace
+
+BENCHMARK(BM_PoolDecodeToDevice)->DenseRange(1, 8)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_PoolNoDecode)->DenseRange(1, 8)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_PoolOverheadPerJob)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+BENCHMARK_MAIN();
