@@ -22,7 +22,9 @@ class Conv : public Kernel {
   }
 
   void run() override {
-    const auto [n_, h_, w_in_, c_, kh_, kw_, oh_, ow_, oc_, mult_] = s_;
+    // Plain locals, not a structured binding: OpenMP regions cannot capture those (clang 14).
+    const std::int64_t n_ = s_.n, h_ = s_.h, w_in_ = s_.w, c_ = s_.c, kh_ = s_.kh, kw_ = s_.kw;
+    const std::int64_t oh_ = s_.oh, ow_ = s_.ow, oc_ = s_.oc, mult_ = s_.mult;
 #pragma omp parallel for collapse(2) schedule(static)
     for (std::int64_t n = 0; n < n_; ++n)
       for (std::int64_t oy = 0; oy < oh_; ++oy)
