@@ -105,12 +105,13 @@ std::string to_json(const EvalReport& model, const EvalReport& reference, const 
 std::string to_table(const EvalReport& m, const EvalReport& ref, const Comparison& c) {
   std::string out = to_table(m);
   out += "\n";
-  out += fmt::format("{:<10} {:<22} {:>8} {:>8} {:>12}\n", "", "arithmetic", "top-1", "top-5",
-                     "images/s");
+  out += fmt::format("{:<10} {:<22} {:>8} {:>8} {:>10} {:>10} {:>16} {:>16}\n", "", "arithmetic", "top-1",
+                     "top-5", "images/s", "runner/s", "runner p50/p99", "e2e p50/p99 ms");
   for (const auto* r : {&m, &ref})
-    out += fmt::format("{:<10} {:<22} {:>7.2f}% {:>7.2f}% {:>12.0f}\n",
-                       r == &m ? "model" : "reference", r->arithmetic, 100 * r->top1,
-                       100 * r->top5, r->inference_images_per_second);
+    out += fmt::format("{:<10} {:<22} {:>7.2f}% {:>7.2f}% {:>10.0f} {:>10.0f} {:>7.2f}/{:<8.2f} {:>7.2f}/{:<8.2f}\n",
+                       r == &m ? "model" : "reference", r->arithmetic, 100 * r->top1, 100 * r->top5,
+                       r->images_per_second, r->inference_images_per_second, r->batch_latency_ms.p50,
+                       r->batch_latency_ms.p99, r->end_to_end_latency_ms.p50, r->end_to_end_latency_ms.p99);
   out += fmt::format("agreement  identical top-1 on {:.2f}% of images ({} / {})\n",
                      100 * c.agreement, c.identical_top1, c.images);
   out += fmt::format("           largest output difference {:.4g} (image {})\n", c.max_output_difference,
