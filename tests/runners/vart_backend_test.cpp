@@ -171,6 +171,24 @@ TEST(VartBackend, ABoardWhoseDpuDoesNotMatchIsToldSo) {
   }
 }
 
+// A DPU that takes longer than --timeout: the job is reported with its image, the runner is
+// given up (its worker may stay stuck in VART), and the run stops without hanging.
+TEST(VartBackend, ADpuJobThatOutlivesTheTimeoutIsReported) {
+  DPURUN_REQUIRE_SHARED(test::shared("models/lenet-cifar10-vck190/LeNet.xmodel"));
+  setenv("DUMMY_RUNNER_PROCESS_TIME", "400", 1);  // read by the dummy runner in the child
+  auto out = test::temp_dir() / "timeout.json";
+  auto r = test::run_cli("eval -q --backend dpu --vart-dpu-lib libvart-dummy-runner.so --model "
+                         "lenet-cifar10-vck190 --variant compiled -n 6 -t 1 --timeout 50 --keep-going --json " +
+                         out.string());
+  unsetenv("DUMMY_RUNNER_PROCESS_TIME");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("INCOMPLETE"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("did not finish job 0 within 50 ms"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("every runner timed out"), std::string::npos) << r.output;
+  std::string j = test::read_file(out);
+  EXPECT_NE(j.find("\"complete\": false"), std::string::npos) << j;
+}
+
 TEST(VartBackend, EvalOnTheDpuBackendWithItsCpuReference) {
   DPURUN_REQUIRE_SHARED(test::shared("models/lenet-cifar10-vck190/LeNet.xmodel"));
   auto out = test::temp_dir() / "dpu.json";

@@ -8,7 +8,10 @@
 #include <cstdio>
 #include <cstring>
 #include <dlfcn.h>
+#include <condition_variable>
+#include <deque>
 #include <map>
+#include <thread>
 #include <mutex>
 #include <optional>
 #include <xir/attrs/attrs.hpp>
@@ -149,12 +152,17 @@ bool on_device(::vart::TensorBuffer* tb) {
   return tb->get_location() != ::vart::TensorBuffer::location_t::HOST_VIRT;
 }
 
-class VartJobBuffers : public JobBuffers {
- public:
+// One job's memory. Held by the pool's buffer set and by the worker while a job runs on it, so
+// that a job that never returns (a hung DPU) never writes into freed memory.
+struct Memory {
   std::vector<std::vector<::vart::TensorBuffer*>> in, out;  // per DPU step (empty for others)
   std::vector<std::vector<float>> cpu_in, cpu_out;         // per CPU step
   std::vector<OwnedBuffer> owned;
-  std::vector<float> final_output;  // when the last step writes floats
+};
+
+class VartJobBuffers : public JobBuffers {
+ public:
+  std::shared_ptr<Memory> memory = std::make_shared<Memory>();
 };
 
 std::string hex(std::uint64_t v) {
@@ -202,146 +210,42 @@ void check_dpu_available(const Plan& plan, const Step& step, const std::string& 
                   "DPU, --backend cpu with the quantized model gives the same int8 results.");
 }
 
-class VartRunner : public Runner {
- public:
-  VartRunner(std::shared_ptr<Plan> plan, const std::string& dpu_lib, int timeout_ms)
-      : plan_(std::move(plan)), timeout_ms_(timeout_ms) {
-    attrs_ = xir::Attrs::create();
-    if (!dpu_lib.empty()) attrs_->set_attr("lib", std::map<std::string, std::string>{{"DPU", dpu_lib}});
-    for (const auto& step : plan_->steps) {
-      std::unique_ptr<::vart::Runner> r;
-      if (step.kind == Step::kDpu) {
-        check_dpu_available(*plan_, step, dpu_lib);
-        try {
-          r = ::vart::Runner::create_runner_with_attrs(step.subgraph, attrs_.get());
-        } catch (const std::exception& e) {
-          throw no_runner(step, e.what());
-        }
-        if (!r) throw no_runner(step, "VART returned no runner");
-        if (name_.empty())
-          name_ = "vart " + (step.subgraph->has_attr("dpu_name") ? step.subgraph->get_attr<std::string>("dpu_name")
-                                                                  : std::string("DPU")) +
-                  (dpu_lib.empty() ? "" : " (" + dpu_lib + ")");
-      } else if (step.kind == Step::kCpu) {
-        executors_.emplace_back(std::make_unique<CpuExecutor>(*step.model, CpuOptions{1}));
+// What a runner's worker thread uses: the VART runners, the CPU executors, and the job queue.
+// Shared with the worker, so that a worker stuck in VART outlives its VartRunner safely.
+struct Device {
+  std::shared_ptr<Plan> plan;
+  std::unique_ptr<xir::Attrs> attrs;
+  std::vector<std::unique_ptr<::vart::Runner>> runners;  // per step; null for CPU steps
+  std::vector<std::unique_ptr<CpuExecutor>> executors;    // per CPU step, in order
+  int batch = 1;
+  int timeout_ms = 10000;
+
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::deque<std::pair<std::uint32_t, std::shared_ptr<Memory>>> queue;
+  std::map<std::uint32_t, JobStatus> done;
+  bool busy = false, stop = false;
+
+  void work() {
+    std::unique_lock lock(mutex);
+    for (;;) {
+      cv.wait(lock, [&] { return stop || !queue.empty(); });
+      if (queue.empty()) return;  // stopped
+      auto [id, memory] = std::move(queue.front());
+      queue.pop_front();
+      busy = true;
+      lock.unlock();
+      JobStatus st;
+      try {
+        st = run_chain(*memory);
+      } catch (const std::exception& e) {
+        st = JobStatus{JobState::kFailed, e.what(), 0};
       }
-      runners_.push_back(std::move(r));
+      lock.lock();
+      busy = false;
+      done[id] = std::move(st);
+      cv.notify_all();
     }
-    auto* first = runners_.front().get();
-    for (auto* t : first->get_input_tensors()) inputs_.push_back(info_of(t, plan_->path));
-    batch_ = static_cast<int>(inputs_.at(0).shape.at(0));
-    const Step& last = plan_->steps.back();
-    if (last.kind == Step::kDpu) {
-      for (auto* t : runners_.back()->get_output_tensors()) outputs_.push_back(info_of(t, plan_->path));
-    } else {
-      TensorInfo o = info_of(last.outputs[0], plan_->path);
-      o.shape[0] = batch_;
-      o.type = DataType::kFloat32;
-      o.fix_point.reset();
-      outputs_.push_back(o);
-    }
-  }
-
-  std::string name() const override { return name_; }
-  const std::vector<TensorInfo>& input_tensors() const override { return inputs_; }
-  const std::vector<TensorInfo>& output_tensors() const override { return outputs_; }
-
-  // The first set uses the DPU runners' own buffers where they offer them; later sets are host
-  // memory the runners copy from.
-  std::unique_ptr<JobBuffers> allocate_buffers() override {
-    auto b = std::make_unique<VartJobBuffers>();
-    const bool use_own = !own_buffers_taken_;
-    own_buffers_taken_ = true;
-    std::size_t cpu_index = 0;
-    for (std::size_t s = 0; s < plan_->steps.size(); ++s) {
-      const Step& step = plan_->steps[s];
-      b->in.emplace_back();
-      b->out.emplace_back();
-      b->cpu_in.emplace_back();
-      b->cpu_out.emplace_back();
-      if (step.kind == Step::kDpu) {
-        auto* r = runners_[s].get();
-        auto* ext = use_own ? dynamic_cast<::vart::RunnerExt*>(r) : nullptr;
-        if (ext && !ext->get_inputs().empty()) {
-          b->in.back() = ext->get_inputs();
-          b->out.back() = ext->get_outputs();
-        } else {
-          for (auto* t : r->get_input_tensors()) b->in.back().push_back(own(*b, t));
-          for (auto* t : r->get_output_tensors()) b->out.back().push_back(own(*b, t));
-        }
-        // VART's host buffers start uninitialised; a run must not depend on what was there.
-        for (auto* list : {&b->in.back(), &b->out.back()})
-          for (auto* tb : *list) {
-            auto [d, n] = bytes_of(tb);
-            std::memset(d, 0, n);
-          }
-      } else {
-        auto elems = [&](const xir::Tensor* t) {
-          return static_cast<std::size_t>(t->get_element_num() / t->get_shape()[0]) * static_cast<std::size_t>(batch_);
-        };
-        b->cpu_in.back().resize(elems(step.inputs[0]));
-        b->cpu_out.back().resize(elems(step.outputs[0]));
-        if (step.kind == Step::kCpu) ++cpu_index;
-      }
-    }
-    auto [in_data, in_size] = bytes_of(b->in.front().at(0));
-    b->inputs.push_back(TensorBuffer{inputs_[0], in_data, in_size});
-    if (plan_->steps.back().kind == Step::kDpu) {
-      auto [d, n] = bytes_of(b->out.back().at(0));
-      b->outputs.push_back(TensorBuffer{outputs_[0], d, n});
-    } else {
-      float* d = b->cpu_out.back().data();
-      b->outputs.push_back(TensorBuffer{outputs_[0], reinterpret_cast<std::byte*>(d), b->cpu_out.back().size() * sizeof(float)});
-    }
-    return b;
-  }
-
-  std::uint32_t execute_async(JobBuffers& jb) override {
-    auto& b = dynamic_cast<VartJobBuffers&>(jb);
-    JobStatus st;
-    try {
-      st = run_chain(b);
-    } catch (const std::exception& e) {
-      st = JobStatus{JobState::kFailed, e.what(), 0};
-    }
-    std::lock_guard lock(mutex_);
-    done_.emplace_back(next_job_, std::move(st));
-    return next_job_++;
-  }
-
-  JobStatus wait(std::uint32_t job, int) override {
-    std::lock_guard lock(mutex_);
-    for (auto it = done_.begin(); it != done_.end(); ++it)
-      if (it->first == job) {
-        JobStatus s = std::move(it->second);
-        done_.erase(it);
-        return s;
-      }
-    return JobStatus{JobState::kFailed, name_ + ": no job " + std::to_string(job), 0};
-  }
-
- private:
-  Error no_runner(const Step& step, const std::string& why) const {
-    std::string board = board_report();
-    return Error(ErrorCode::kDevice,
-                 plan_->path + ": VART could not create a DPU runner for " + dpu_description(step.subgraph) +
-                     ": " + why +
-                     (board.empty() ? "\nNo `xdputil` here to say which DPU this machine has (none, if this is not a board)."
-                                    : "\nThis machine's DPU (xdputil query):\n" + board) +
-                     "\nRun it on a board whose DPU matches the model's name and fingerprint, or recompile "
-                     "the quantized model for this board (vai_c_xir --arch <the board's arch.json>). "
-                     "Without a DPU, --backend cpu with the quantized model gives the same int8 results.");
-  }
-
-  ::vart::TensorBuffer* own(VartJobBuffers& b, const xir::Tensor* t) {
-    OwnedBuffer o;
-    auto shape = t->get_shape();
-    o.tensor = xir::Tensor::create(t->get_name(), shape, t->get_data_type());
-    o.tensor->set_attrs(t->get_attrs());
-    o.buffer = std::make_unique<::vart::mm::HostFlatTensorBuffer>(o.tensor.get());
-    auto* p = o.buffer.get();
-    b.owned.push_back(std::move(o));
-    return p;
   }
 
   // Where a tensor of the chain is, by name: a DPU buffer (int8) or a CPU step's floats.
@@ -351,7 +255,7 @@ class VartRunner : public Runner {
     std::optional<int> fix_point;
   };
 
-  void copy_to_dpu(const Location& from, ::vart::TensorBuffer* to) {
+  static void copy_to_dpu(const Location& from, ::vart::TensorBuffer* to) {
     auto [dst, size] = bytes_of(to);
     auto fp = fix_point_of(to->get_tensor());
     if (from.dpu) {
@@ -364,7 +268,7 @@ class VartRunner : public Runner {
     }
   }
 
-  void to_floats(const Location& from, std::vector<float>& to) {
+  static void to_floats(const Location& from, std::vector<float>& to) {
     if (from.floats) {
       to = *from.floats;
       return;
@@ -376,14 +280,14 @@ class VartRunner : public Runner {
     for (std::size_t i = 0; i < to.size() && i < n; ++i) to[i] = float(q[i]) * scale;
   }
 
-  JobStatus run_chain(VartJobBuffers& b) {
+  JobStatus run_chain(Memory& b) {
     std::map<std::string, Location> where;
     double device_ms = 0;
     std::size_t cpu_index = 0;
-    for (std::size_t s = 0; s < plan_->steps.size(); ++s) {
-      const Step& step = plan_->steps[s];
+    for (std::size_t s = 0; s < plan->steps.size(); ++s) {
+      const Step& step = plan->steps[s];
       if (step.kind == Step::kDpu) {
-        auto* r = runners_[s].get();
+        auto* r = runners[s].get();
         for (auto* tb : b.in[s]) {
           auto it = where.find(tb->get_tensor()->get_name());
           if (it != where.end()) copy_to_dpu(it->second, tb);
@@ -393,11 +297,10 @@ class VartRunner : public Runner {
         auto [job, rc] = r->execute_async(b.in[s], b.out[s]);
         if (rc != 0)
           return JobStatus{JobState::kFailed, dpu_description(step.subgraph) + ": execute_async returned " + std::to_string(rc), device_ms};
-        int w = r->wait(static_cast<int>(job), timeout_ms_);
+        int w = r->wait(static_cast<int>(job), timeout_ms);
         device_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
         if (w != 0)
-          return JobStatus{JobState::kFailed, dpu_description(step.subgraph) + ": wait returned " + std::to_string(w) +
-                                                  " (timeout " + std::to_string(timeout_ms_) + " ms)", device_ms};
+          return JobStatus{JobState::kFailed, dpu_description(step.subgraph) + ": wait returned " + std::to_string(w), device_ms};
         for (auto* tb : b.out[s]) where[tb->get_tensor()->get_name()] = Location{tb, nullptr, fix_point_of(tb->get_tensor())};
       } else {
         auto it = where.find(step.inputs[0]->get_name());
@@ -410,29 +313,180 @@ class VartRunner : public Runner {
         if (step.kind == Step::kDequantize) {
           b.cpu_out[s] = b.cpu_in[s];
         } else {
-          executors_[cpu_index++]->run(b.cpu_in[s].data(), b.cpu_out[s].data(), batch_);
+          executors[cpu_index++]->run(b.cpu_in[s].data(), b.cpu_out[s].data(), batch);
         }
         where[step.outputs[0]->get_name()] = Location{nullptr, &b.cpu_out[s], std::nullopt};
       }
     }
-    if (plan_->steps.back().kind == Step::kDpu)
+    if (plan->steps.back().kind == Step::kDpu)
       for (auto* tb : b.out.back())
         if (on_device(tb)) tb->sync_for_read(0, bytes_of(tb).second);
     return JobStatus{JobState::kDone, "", device_ms};
   }
+};
 
-  std::shared_ptr<Plan> plan_;
-  int timeout_ms_;
-  std::unique_ptr<xir::Attrs> attrs_;
-  std::vector<std::unique_ptr<::vart::Runner>> runners_;  // per step; null for CPU steps
-  std::vector<std::unique_ptr<CpuExecutor>> executors_;    // per CPU step, in order
+// Jobs run on a worker thread, so that wait() can give up on a DPU that never answers.
+class VartRunner : public Runner {
+ public:
+  VartRunner(std::shared_ptr<Plan> plan, const std::string& dpu_lib, int timeout_ms)
+      : d_(std::make_shared<Device>()) {
+    d_->plan = std::move(plan);
+    d_->timeout_ms = timeout_ms;
+    const Plan& p = *d_->plan;
+    d_->attrs = xir::Attrs::create();
+    if (!dpu_lib.empty()) d_->attrs->set_attr("lib", std::map<std::string, std::string>{{"DPU", dpu_lib}});
+    for (const auto& step : p.steps) {
+      std::unique_ptr<::vart::Runner> r;
+      if (step.kind == Step::kDpu) {
+        check_dpu_available(p, step, dpu_lib);
+        try {
+          r = ::vart::Runner::create_runner_with_attrs(step.subgraph, d_->attrs.get());
+        } catch (const std::exception& e) {
+          throw no_runner(step, e.what());
+        }
+        if (!r) throw no_runner(step, "VART returned no runner");
+        if (name_.empty())
+          name_ = "vart " + (step.subgraph->has_attr("dpu_name") ? step.subgraph->get_attr<std::string>("dpu_name")
+                                                                  : std::string("DPU")) +
+                  (dpu_lib.empty() ? "" : " (" + dpu_lib + ")");
+      } else if (step.kind == Step::kCpu) {
+        d_->executors.emplace_back(std::make_unique<CpuExecutor>(*step.model, CpuOptions{1}));
+      }
+      d_->runners.push_back(std::move(r));
+    }
+    auto* first = d_->runners.front().get();
+    for (auto* t : first->get_input_tensors()) inputs_.push_back(info_of(t, p.path));
+    d_->batch = static_cast<int>(inputs_.at(0).shape.at(0));
+    const Step& last = p.steps.back();
+    if (last.kind == Step::kDpu) {
+      for (auto* t : d_->runners.back()->get_output_tensors()) outputs_.push_back(info_of(t, p.path));
+    } else {
+      TensorInfo o = info_of(last.outputs[0], p.path);
+      o.shape[0] = d_->batch;
+      o.type = DataType::kFloat32;
+      o.fix_point.reset();
+      outputs_.push_back(o);
+    }
+    worker_ = std::thread([d = d_] { d->work(); });
+  }
+
+  ~VartRunner() override {
+    std::unique_lock lock(d_->mutex);
+    d_->stop = true;
+    d_->cv.notify_all();
+    // A job stuck in VART keeps the worker; it holds the device state and memory it uses.
+    bool idle = d_->cv.wait_for(lock, std::chrono::milliseconds(std::max(d_->timeout_ms, 100)),
+                                [&] { return !d_->busy; });
+    lock.unlock();
+    if (idle) worker_.join();
+    else worker_.detach();
+  }
+
+  std::string name() const override { return name_; }
+  const std::vector<TensorInfo>& input_tensors() const override { return inputs_; }
+  const std::vector<TensorInfo>& output_tensors() const override { return outputs_; }
+
+  // The first set uses the DPU runners' own buffers where they offer them; later sets are host
+  // memory the runners copy from.
+  std::unique_ptr<JobBuffers> allocate_buffers() override {
+    auto jb = std::make_unique<VartJobBuffers>();
+    Memory& b = *jb->memory;
+    const bool use_own = !own_buffers_taken_;
+    own_buffers_taken_ = true;
+    const Plan& p = *d_->plan;
+    for (std::size_t s = 0; s < p.steps.size(); ++s) {
+      const Step& step = p.steps[s];
+      b.in.emplace_back();
+      b.out.emplace_back();
+      b.cpu_in.emplace_back();
+      b.cpu_out.emplace_back();
+      if (step.kind == Step::kDpu) {
+        auto* r = d_->runners[s].get();
+        auto* ext = use_own ? dynamic_cast<::vart::RunnerExt*>(r) : nullptr;
+        if (ext && !ext->get_inputs().empty()) {
+          b.in.back() = ext->get_inputs();
+          b.out.back() = ext->get_outputs();
+        } else {
+          for (auto* t : r->get_input_tensors()) b.in.back().push_back(own(b, t));
+          for (auto* t : r->get_output_tensors()) b.out.back().push_back(own(b, t));
+        }
+        // VART's host buffers start uninitialised; a run must not depend on what was there.
+        for (auto* list : {&b.in.back(), &b.out.back()})
+          for (auto* tb : *list) {
+            auto [d, n] = bytes_of(tb);
+            std::memset(d, 0, n);
+          }
+      } else {
+        auto elems = [&](const xir::Tensor* t) {
+          return static_cast<std::size_t>(t->get_element_num() / t->get_shape()[0]) * static_cast<std::size_t>(d_->batch);
+        };
+        b.cpu_in.back().resize(elems(step.inputs[0]));
+        b.cpu_out.back().resize(elems(step.outputs[0]));
+      }
+    }
+    auto [in_data, in_size] = bytes_of(b.in.front().at(0));
+    jb->inputs.push_back(TensorBuffer{inputs_[0], in_data, in_size});
+    if (p.steps.back().kind == Step::kDpu) {
+      auto [d, n] = bytes_of(b.out.back().at(0));
+      jb->outputs.push_back(TensorBuffer{outputs_[0], d, n});
+    } else {
+      float* d = b.cpu_out.back().data();
+      jb->outputs.push_back(TensorBuffer{outputs_[0], reinterpret_cast<std::byte*>(d), b.cpu_out.back().size() * sizeof(float)});
+    }
+    return jb;
+  }
+
+  std::uint32_t execute_async(JobBuffers& jb) override {
+    auto& b = dynamic_cast<VartJobBuffers&>(jb);
+    std::lock_guard lock(d_->mutex);
+    const std::uint32_t id = next_job_++;
+    d_->queue.emplace_back(id, b.memory);
+    d_->cv.notify_all();
+    return id;
+  }
+
+  JobStatus wait(std::uint32_t job, int timeout_ms) override {
+    std::unique_lock lock(d_->mutex);
+    auto ready = [&] { return d_->done.count(job) > 0; };
+    if (timeout_ms < 0) d_->cv.wait(lock, ready);
+    else if (!d_->cv.wait_for(lock, std::chrono::milliseconds(timeout_ms), ready))
+      return JobStatus{JobState::kTimeout, "the DPU did not finish job " + std::to_string(job) + " within " +
+                                               std::to_string(timeout_ms) + " ms",
+                       0};
+    JobStatus s = std::move(d_->done.at(job));
+    d_->done.erase(job);
+    return s;
+  }
+
+ private:
+  Error no_runner(const Step& step, const std::string& why) const {
+    std::string board = board_report();
+    return Error(ErrorCode::kDevice,
+                 d_->plan->path + ": VART could not create a DPU runner for " + dpu_description(step.subgraph) +
+                     ": " + why +
+                     (board.empty() ? "\nNo `xdputil` here to say which DPU this machine has (none, if this is not a board)."
+                                    : "\nThis machine's DPU (xdputil query):\n" + board) +
+                     "\nRun it on a board whose DPU matches the model's name and fingerprint, or recompile "
+                     "the quantized model for this board (vai_c_xir --arch <the board's arch.json>). "
+                     "Without a DPU, --backend cpu with the quantized model gives the same int8 results.");
+  }
+
+  static ::vart::TensorBuffer* own(Memory& b, const xir::Tensor* t) {
+    OwnedBuffer o;
+    o.tensor = xir::Tensor::create(t->get_name(), t->get_shape(), t->get_data_type());
+    o.tensor->set_attrs(t->get_attrs());
+    o.buffer = std::make_unique<::vart::mm::HostFlatTensorBuffer>(o.tensor.get());
+    auto* p = o.buffer.get();
+    b.owned.push_back(std::move(o));
+    return p;
+  }
+
+  std::shared_ptr<Device> d_;
+  std::thread worker_;
   std::vector<TensorInfo> inputs_, outputs_;
   std::string name_;
-  int batch_ = 1;
   bool own_buffers_taken_ = false;
-  std::mutex mutex_;
-  std::uint32_t next_job_ = 0;
-  std::vector<std::pair<std::uint32_t, JobStatus>> done_;
+  std::uint32_t next_job_ = 0;  // under d_->mutex
 };
 
 }  // namespace
