@@ -92,8 +92,8 @@ TEST(OpenCvOracle, FastAndReferenceKernelsAgreeOnRealImages) {
               input.data() + i * 3072);
   Model model = Model::load(model_path, ModelOptions{{manifest.input_name}, {manifest.output_name}, {}});
   std::vector<float> fast(batch * 10), ref(batch * 10);
-  CpuExecutor(model, CpuOptions{2, KernelChoice::kFast}).run(input.data(), fast.data(), batch);
-  CpuExecutor(model, CpuOptions{2, KernelChoice::kReference}).run(input.data(), ref.data(), batch);
+  CpuExecutor(model, CpuOptions{0, KernelChoice::kFast}).run(input.data(), fast.data(), batch);
+  CpuExecutor(model, CpuOptions{0, KernelChoice::kReference}).run(input.data(), ref.data(), batch);
   for (std::size_t i = 0; i < fast.size(); ++i) EXPECT_NEAR(fast[i], ref[i], 1e-4) << i;
 }
 
