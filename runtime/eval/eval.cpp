@@ -129,8 +129,9 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const Progr
     const float* y = outputs.data() + k * out_elems;
     std::iota(order.begin(), order.end(), 0);
     std::size_t top = std::min<std::size_t>(5, out_elems);
+    // Ties (common in int8 outputs) go to the lower class index, as argmax does.
     std::partial_sort(order.begin(), order.begin() + static_cast<long>(top), order.end(),
-                      [&](std::size_t a, std::size_t b) { return y[a] > y[b]; });
+                      [&](std::size_t a, std::size_t b) { return y[a] > y[b] || (y[a] == y[b] && a < b); });
     const std::size_t t = truth(k), pred = order[0];
     r.image_indices.push_back(picked[k]);
     r.predictions.push_back(static_cast<int>(pred));

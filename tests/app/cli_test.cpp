@@ -6,6 +6,7 @@
 
 #include "dpurun/runner.h"
 #include "support/test_env.h"
+#include "support/tf_graph_builder.h"
 
 namespace dpurun {
 namespace {
@@ -116,6 +117,27 @@ TEST(Cli, DpuBackendWithoutVartSaysHowToGetTheSameNumbers) {
   EXPECT_TRUE(contains(r.output, "built without VART")) << r.output;
   EXPECT_TRUE(contains(r.output, "--backend cpu")) << r.output;
   EXPECT_FALSE(contains(r.output, "top-1")) << r.output;
+}
+
+// A model whose ten outputs are always equal: every prediction is a tie, and ties go to the
+// lowest class index (as argmax does), so top-1 is the share of class 0 in the images.
+TEST(Cli, TiedOutputsPredictTheLowestClass) {
+  DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
+  test::TfGraphBuilder g;
+  g.placeholder("x", {-1, 32, 32, 3});
+  auto& mean = g.op("mean", "Mean", {"x", g.int_constant("axes", {2}, {1, 2})});
+  test::TfGraphBuilder::set_bool(mean, "keep_dims", false);
+  g.op("logits", "MatMul", {"mean", g.constant("w", {3, 10}, std::vector<float>(30, 0.f))});
+  g.op("prob", "Softmax", {"logits"});
+  auto dir = test::temp_dir();
+  test::write_file(dir / "tied.pb", g.bytes());
+  test::write_file(dir / "tied.json", R"({"files": {"float": ")" + (dir / "tied.pb").string() + R"("},
+    "classes": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]})");
+  auto r = run_cli("eval -q -n 100 -b 7 --model " + (dir / "tied.json").string() + " --json " + (dir / "r.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(test::read_file(dir / "r.json"));
+  for (int p : j["predictions"]["top1"]) ASSERT_EQ(p, 0);
+  EXPECT_DOUBLE_EQ(j["accuracy"]["top1"].get<double>(), 0.1);  // 10 of the 100 spread images
 }
 
 TEST(Cli, EvalWritesACompleteJsonReport) {
