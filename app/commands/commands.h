@@ -6,8 +6,9 @@
 
 namespace dpurun::app {
 
-// Exit codes: 0 success, 1 a check failed, 2 bad usage, 3 bad model or data, 4 internal error.
-enum Exit { kOk = 0, kCheckFailed = 1, kUsage = 2, kInputError = 3, kInternalError = 4 };
+// Exit codes: 0 success, 1 a check failed, 2 bad usage, 3 bad model or data (or a run that
+// failed part way), 4 internal error, 130 interrupted (Ctrl-C; the report says how far it got).
+enum Exit { kOk = 0, kCheckFailed = 1, kUsage = 2, kInputError = 3, kInternalError = 4, kInterrupted = 130 };
 
 // A registered subcommand: its parser, and what runs when it was chosen.
 struct Command {

@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 
 #include "commands/commands.h"
@@ -9,6 +11,10 @@
 
 namespace dpurun::app {
 namespace {
+
+// Ctrl-C stops a run cleanly: running jobs finish, the report is written and marked incomplete.
+std::atomic<bool> g_interrupted{false};
+void on_sigint(int) { g_interrupted = true; }
 
 struct EvalArgs {
   std::string model = kDefaultModel;
@@ -82,6 +88,8 @@ Command add_eval(CLI::App& app) {
     s.timeout_ms = args->timeout_ms;
     s.stop_on_error = !args->keep_going;
     s.vart_dpu_lib = args->vart_dpu_lib;
+    s.cancel = &g_interrupted;
+    std::signal(SIGINT, on_sigint);
     if (s.weights_from.empty() && rm.manifest.weights_from.count(rm.variant))
       s.weights_from = rm.manifest.model_file(rm.manifest.weights_from.at(rm.variant));
 
@@ -94,13 +102,14 @@ Command add_eval(CLI::App& app) {
       };
     EvalReport r = evaluate(s, rm.manifest, progress);
     if (tty) fmt::print(stderr, "\n");
-    if (args->reference.empty()) {
+    if (args->reference.empty() || g_interrupted) {  // interrupted: no reference run
+      if (!args->reference.empty()) fmt::print(stderr, "interrupted: the reference was not run\n");
       fmt::print("{}", to_table(r));
       if (!args->json.empty()) {
         write_file_atomically(args->json, to_json(r));
         fmt::print("report  {}\n", args->json);
       }
-      return r.complete ? kOk : kInputError;
+      return g_interrupted ? kInterrupted : r.complete ? kOk : kInputError;
     }
     // The reference: a model name, manifest or file; a bare variant name of the same manifest
     // ("float") works too.
@@ -124,7 +133,7 @@ Command add_eval(CLI::App& app) {
       write_file_atomically(args->json, to_json(r, rr, c));
       fmt::print("report  {}\n", args->json);
     }
-    return r.complete && rr.complete ? kOk : kInputError;
+    return g_interrupted ? kInterrupted : r.complete && rr.complete ? kOk : kInputError;
   }};
 }
 

@@ -1,5 +1,11 @@
 // The dpurun program as a user runs it: exit codes and messages, and the JSON report.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -7,6 +13,8 @@
 #include "dpurun/runner.h"
 #include "support/test_env.h"
 #include "support/tf_graph_builder.h"
+
+extern char** environ;
 
 namespace dpurun {
 namespace {
@@ -138,6 +146,32 @@ TEST(Cli, TiedOutputsPredictTheLowestClass) {
   auto j = nlohmann::json::parse(test::read_file(dir / "r.json"));
   for (int p : j["predictions"]["top1"]) ASSERT_EQ(p, 0);
   EXPECT_DOUBLE_EQ(j["accuracy"]["top1"].get<double>(), 0.1);  // 10 of the 100 spread images
+}
+
+// Ctrl-C during a run: running jobs finish, the report is written, marked incomplete and
+// cancelled, and the exit code says the run was interrupted.
+TEST(Cli, InterruptedEvalWritesAnIncompleteReport) {
+  DPURUN_REQUIRE_SHARED(test::shared("models/tf-resnet56-cifar10/float_frozen.pb"));
+  DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
+  auto json_path = test::temp_dir() / "interrupted.json";
+  std::string cli = DPURUN_CLI, json = json_path.string();
+  std::vector<std::string> args = {cli, "eval", "-q", "--kernels", "reference", "-b", "8", "--json", json};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, cli.c_str(), nullptr, nullptr, argv.data(), environ), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  kill(pid, SIGINT);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal instead of stopping cleanly";
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  auto j = nlohmann::json::parse(test::read_file(json_path));
+  EXPECT_FALSE(j["complete"].get<bool>());
+  EXPECT_EQ(j["incomplete"]["stop_reason"], "cancelled");
+  EXPECT_LT(j["images"].get<int>(), 10000);
+  EXPECT_EQ(j["predictions"]["top1"].size(), j["images"].get<std::size_t>());
 }
 
 TEST(Cli, EvalWritesACompleteJsonReport) {
