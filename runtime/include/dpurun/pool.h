@@ -17,7 +17,7 @@ namespace dpurun {
 
 struct PoolOptions {
   int preprocess_threads = 0;  // 0: one per core
-  int queue_depth = 2;         // prepared batches waiting per runner
+  int queue_depth = 3;         // buffer sets per runner: one running, one delivering, one filling
   int timeout_ms = 10000;      // per job; negative: no limit
   // On a failed image or job: false records it and goes on; true stops the run.
   bool stop_on_error = false;
