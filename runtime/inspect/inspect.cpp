@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -246,7 +247,8 @@ namespace {
 
 std::string tensor_text(const TensorInfo& t) {
   std::string s = fmt::format("{} {} {}", t.name, to_string(t.shape), to_string(t.type));
-  if (t.fix_point) s += fmt::format(" fix_point {}", *t.fix_point);
+  // The scale is what DNNDK's dpuGetInputTensorScale returns: int8 = real · scale.
+  if (t.fix_point) s += fmt::format(" fix_point {} (scale {})", *t.fix_point, std::ldexp(1.0, *t.fix_point));
   return s;
 }
 

@@ -81,6 +81,8 @@ TEST(DnndkElf, InspectShowsKernelsNodesAndTensors) {
   std::string text = to_text(info);
   EXPECT_NE(text.find("batch_normalization_1_FusedBatchNormV3_1_add"), std::string::npos) << text;
   EXPECT_NE(text.find("v1.4.1"), std::string::npos);
+  // PROVENANCE: int8 = x · dpuGetTensorScale(input); the input's fix point 6 is a scale of 64.
+  EXPECT_NE(text.find("conv2d_1_input:0 [1, 32, 32, 3] int8 fix_point 6 (scale 64)"), std::string::npos) << text;
 }
 
 // Every truncation and many corruptions give an Error naming the file, never a crash (the

@@ -403,7 +403,7 @@ class VartRunner : public Runner {
       if (step.kind == Step::kDpu) {
         auto* r = d_->runners[s].get();
         auto* ext = use_own ? dynamic_cast<::vart::RunnerExt*>(r) : nullptr;
-        if (ext && !ext->get_inputs().empty()) {
+        if (ext && !ext->get_inputs().empty() && contiguous(ext->get_inputs()) && contiguous(ext->get_outputs())) {
           b.in.back() = ext->get_inputs();
           b.out.back() = ext->get_outputs();
         } else {
@@ -469,6 +469,22 @@ class VartRunner : public Runner {
                      "\nRun it on a board whose DPU matches the model's name and fingerprint, or recompile "
                      "the quantized model for this board (vai_c_xir --arch <the board's arch.json>). "
                      "Without a DPU, --backend cpu with the quantized model gives the same int8 results.");
+  }
+
+  // The pool reads and writes a whole batch as one block; a runner whose buffers keep each
+  // batch element elsewhere (some Alveo DPUs) gets host buffers instead.
+  static bool contiguous(const std::vector<::vart::TensorBuffer*>& buffers) {
+    for (auto* tb : buffers) {
+      const auto shape = tb->get_tensor()->get_shape();
+      auto [base, size] = bytes_of(tb);
+      const std::size_t per = size / static_cast<std::size_t>(std::max(shape[0], 1));
+      for (std::int32_t b = 1; b < shape[0]; ++b) {
+        std::vector<std::int32_t> idx(shape.size(), 0);
+        idx[0] = b;
+        if (reinterpret_cast<std::byte*>(tb->data(idx).first) != base + per * static_cast<std::size_t>(b)) return false;
+      }
+    }
+    return true;
   }
 
   static ::vart::TensorBuffer* own(Memory& b, const xir::Tensor* t) {
