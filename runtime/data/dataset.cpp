@@ -67,6 +67,8 @@ struct Dataset::Impl {
     return id;
   }
 
+  static constexpr int kMaxClasses = 10000;
+
   void open_labels_csv(const fs::path& csv) {
     kind = "labels.csv";
     std::ifstream in(csv);
@@ -96,6 +98,11 @@ struct Dataset::Impl {
                                                  ": label \"" + cells[1] +
                                                  "\" is not a non-negative integer");
       }
+      // Bounded before anything is sized by it (class names, the confusion matrix).
+      if (label >= kMaxClasses)
+        throw Error(ErrorCode::kInvalidData, csv.string() + ":" + std::to_string(line_no) + ": label " +
+                                                 cells[1] + " is out of range; dpurun evaluates classifiers of at most " +
+                                                 std::to_string(kMaxClasses) + " classes");
       if (cells.size() >= 3 && !cells[2].empty()) {
         while (classes.size() <= static_cast<std::size_t>(label)) classes.emplace_back();
         auto& cls = classes[static_cast<std::size_t>(label)];

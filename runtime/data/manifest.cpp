@@ -33,7 +33,7 @@ Manifest Manifest::load(const std::string& path, const std::string& model_root) 
   json j;
   try {
     j = json::parse(loaders::read_file(path));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse errors, and numbers too large to hold
     bad(path, std::string("not valid JSON: ") + e.what());
   }
   if (!j.is_object()) bad(path, "a manifest is a JSON object");

@@ -70,6 +70,18 @@ TEST(Dataset, LabelsCsvWithBadLabelOrConflictingNames) {
   EXPECT_EQ(open_error(dir.string(), {"airplane"}).code(), ErrorCode::kInvalidData);
 }
 
+// Found by fuzz_labels_csv: a huge label index sized the class list (a 4 GiB allocation).
+TEST(Dataset, LabelsCsvWithAHugeLabelIndexIsRefusedBeforeAllocating) {
+  auto dir = test::temp_dir();
+  write_png(dir / "a.png", 3, 4, 0, 0, 0);
+  test::write_file(dir / "labels.csv", "path,label_index,label_name\na.png,1111111111,cat\n");
+  Error e = open_error(dir.string());
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidData);
+  EXPECT_NE(std::string(e.what()).find("labels.csv:2: label 1111111111 is out of range"), std::string::npos) << e.what();
+  test::write_file(dir / "labels.csv", "a.png,9999,cat\n");  // the largest allowed
+  EXPECT_EQ(Dataset::open(dir.string()).class_names().size(), 10000u);
+}
+
 TEST(Dataset, ClassFoldersFollowTheManifestOrder) {
   auto dir = test::temp_dir();
   write_png(dir / "zebra/1.png", 3, 4, 0, 0, 0);

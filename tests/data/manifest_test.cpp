@@ -45,6 +45,8 @@ TEST(Manifest, RejectsBadManifests) {
   parse_error(R"({"files": {"float": "a.pb"}, "preprocess": {"std": [1, 0, 1]}})");
   parse_error(R"({"files": {"float": "a.pb"}, "preprocess": {"scale": "big"}})");
   parse_error(R"({"files": {"compiled": "a.xmodel"}, "weights_from": {"compiled": "quantized"}})");
+  // Found by fuzz_manifest: a number too large for a double escaped as a non-parse exception.
+  EXPECT_NE(std::string(parse_error(R"({"name":425e968})").what()).find("not valid JSON"), std::string::npos);
 }
 
 TEST(Manifest, VariantsResolveAgainstTheModelRoot) {
