@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for SECONDS (default 20) on
+# its seeds: the real files in ../shared, read in place, and the small ones in tests/fuzz/seeds.
+# New inputs go to a scratch corpus, crashes to build/fuzz/artifacts; any finding fails the run.
+#   scripts/fuzz.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-20}"
+scripts/install-deps.sh fuzz
+shared="${DPURUN_SHARED_DIR:-$(pwd)/../shared}"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz
+bin=build/fuzz/tests/fuzz
+artifacts=build/fuzz/artifacts
+mkdir -p "$artifacts"
+run() {  # target, max input bytes (0: libFuzzer's default), seed dirs...
+  local target="$1" max_len="$2"; shift 2
+  local corpus; corpus="$(mktemp -d)"
+  local seeds=()
+  for d in "$@"; do [ -d "$d" ] && seeds+=("$d"); done
+  echo "== fuzz_$target: ${seconds}s on ${seeds[*]:-(no seeds)}"
+  local len=(); [ "$max_len" -gt 0 ] && len=(-max_len="$max_len")
+  "$bin/fuzz_$target" -max_total_time="$seconds" -seed=1 -rss_limit_mb=4096 -print_final_stats=1 "${len[@]}" \
+    -artifact_prefix="$artifacts/$target-" "$corpus" "${seeds[@]}" 2>&1 | grep -E "^(stat::number_of_executed_units|==|SUMMARY|#.*DONE)" || true
+  rm -rf "$corpus"
+  if ls "$artifacts/$target-"* >/dev/null 2>&1; then echo "fuzz_$target found a problem: $(ls "$artifacts/$target-"*)"; exit 1; fi
+}
+run graph_def 4000000 "$shared/models/tf-resnet56-cifar10" "$shared/models/mnist-tf1-zcu104"
+run xmodel 0 "$shared/models/lenet-cifar10-vck190" "$shared/models/mnist-custom-op-tf2"
+run onnx 0 "$shared/models/lenet-cifar10-vck190"
+run dnndk_elf 3000000 "$shared/models/keras-cifar10-dnndk-zcu102"
+run labels_csv 0 tests/fuzz/seeds/labels_csv
+run cifar_bin 0 tests/fuzz/seeds/cifar_bin
+run manifest 0 models
+echo "fuzzing: no findings"
