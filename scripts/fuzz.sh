@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for SECONDS (default 20) on
-# its seeds: the real files in ../shared, read in place, and the small ones in tests/fuzz/seeds.
+# its seeds: the real files in ../shared, read in place, and small ones in tests/fuzz/seeds or
+# written here.
 # New inputs go to a scratch corpus, crashes to build/fuzz/artifacts; any finding fails the run.
 #   scripts/fuzz.sh [SECONDS]
 set -euo pipefail
@@ -30,6 +31,11 @@ run xmodel 0 "$shared/models/lenet-cifar10-vck190" "$shared/models/mnist-custom-
 run onnx 0 "$shared/models/lenet-cifar10-vck190"
 run dnndk_elf 3000000 "$shared/models/keras-cifar10-dnndk-zcu102"
 run labels_csv 0 tests/fuzz/seeds/labels_csv
-run cifar_bin 0 tests/fuzz/seeds/cifar_bin
+# Two CIFAR-10 records (label byte, 3,072 pixel bytes), written here rather than committed.
+bin_seeds="$(mktemp -d)"
+{ printf '\003'; head -c 3072 /dev/zero | tr '\0' 'U'; printf '\007'; head -c 3072 /dev/zero | tr '\0' '\200'; } \
+  > "$bin_seeds/two_records.bin"
+run cifar_bin 0 "$bin_seeds"
+rm -rf "$bin_seeds"
 run manifest 0 models
 echo "fuzzing: no findings"
