@@ -65,14 +65,16 @@ std::string board_report() {
   return out;
 }
 
+std::string hex(std::uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
 std::string dpu_description(const xir::Subgraph* s) {
   std::string d = "subgraph '" + s->get_name() + "'";
   if (s->has_attr("dpu_name")) d += ", DPU " + s->get_attr<std::string>("dpu_name");
-  if (s->has_attr("dpu_fingerprint")) {
-    char hex[32];
-    std::snprintf(hex, sizeof hex, "0x%llx", static_cast<unsigned long long>(s->get_attr<std::uint64_t>("dpu_fingerprint")));
-    d += ", fingerprint " + std::string(hex);
-  }
+  if (s->has_attr("dpu_fingerprint")) d += ", fingerprint " + hex(s->get_attr<std::uint64_t>("dpu_fingerprint"));
   return d;
 }
 
@@ -165,10 +167,13 @@ class VartJobBuffers : public JobBuffers {
   std::shared_ptr<Memory> memory = std::make_shared<Memory>();
 };
 
-std::string hex(std::uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
+// What the board says about its DPU, and what to do when it is not the model's.
+std::string what_to_do(const std::string& board) {
+  return (board.empty() ? "\nNo `xdputil` here to say which DPU this machine has (none, if this is not a board)."
+                        : "\nThis machine's DPU (xdputil query):\n" + board) +
+         "\nRun it on a board whose DPU matches the model's name and fingerprint, or recompile the "
+         "quantized model for this board (vai_c_xir --arch <the board's arch.json>). Without a DPU, "
+         "--backend cpu with the quantized model gives the same int8 results.";
 }
 
 // VART aborts the process when a runner library is missing or the DPU does not match, so both
@@ -203,11 +208,7 @@ void check_dpu_available(const Plan& plan, const Step& step, const std::string& 
   if (why.empty()) return;
   throw Error(ErrorCode::kDevice,
               plan.path + ": no DPU runner for " + dpu_description(s) + ": " + why +
-                  (board.empty() ? "\nNo `xdputil` here to say which DPU this machine has (none, if this is not a board)."
-                                 : "\nThis machine's DPU (xdputil query):\n" + board) +
-                  "\nRun it on a board whose DPU matches the model's name and fingerprint, or recompile the "
-                  "quantized model for this board (vai_c_xir --arch <the board's arch.json>). Without a "
-                  "DPU, --backend cpu with the quantized model gives the same int8 results.");
+                  what_to_do(board));
 }
 
 // What a runner's worker thread uses: the VART runners, the CPU executors, and the job queue.
@@ -464,11 +465,7 @@ class VartRunner : public Runner {
     return Error(ErrorCode::kDevice,
                  d_->plan->path + ": VART could not create a DPU runner for " + dpu_description(step.subgraph) +
                      ": " + why +
-                     (board.empty() ? "\nNo `xdputil` here to say which DPU this machine has (none, if this is not a board)."
-                                    : "\nThis machine's DPU (xdputil query):\n" + board) +
-                     "\nRun it on a board whose DPU matches the model's name and fingerprint, or recompile "
-                     "the quantized model for this board (vai_c_xir --arch <the board's arch.json>). "
-                     "Without a DPU, --backend cpu with the quantized model gives the same int8 results.");
+                     what_to_do(board));
   }
 
   // The pool reads and writes a whole batch as one block; a runner whose buffers keep each
