@@ -123,6 +123,21 @@ TEST(Pool, AFailedJobFailsItsImagesAndTheRunGoesOn) {
   EXPECT_EQ(got.outputs.count(42), 0u);
 }
 
+TEST(Pool, AChosenJobFailsOnlyItsOwnImages) {
+  TestRunnerOptions o;
+  o.batch = 4;
+  o.fail_jobs = {2};  // the runner's third job: images 8–11, as batches go out in order
+  auto runner = make_test_runner(o);
+  Collected got;
+  PoolOptions po;
+  po.preprocess_threads = 1;
+  PoolStats s = run_pool({runner.get()}, 20, load_index, got.sink(), po);
+  ASSERT_EQ(s.failures.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(s.failures[i].image, 8 + i);
+  EXPECT_EQ(s.completed, 16u);
+  EXPECT_EQ(s.jobs, 5u);
+}
+
 TEST(Pool, StopOnErrorEndsTheRunAndSaysWhere) {
   TestRunnerOptions o;
   o.batch = 1;
