@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "dpurun/error.h"
 #include "graph/graph.h"
 #include "loaders/loader.h"
 
@@ -20,6 +21,18 @@ Model Model::load(const std::string& path, const ModelOptions& options) {
   auto impl = std::make_shared<Impl>();
   impl->graph = loaders::load_model(path, lo);
   impl->path = path;
+  // A file may declare any shape; refuse the absurd ones before a plan tries to allocate them.
+  constexpr double kMaxBytesPerImage = double(1ull << 31);
+  for (const auto& v : impl->graph.values) {
+    if (v.is_constant() || v.shape.empty()) continue;
+    double bytes = double(size_of(v.type));
+    for (std::size_t d = 1; d < v.shape.size(); ++d) bytes *= double(std::max<std::int64_t>(v.shape[d], 1));
+    if (bytes > kMaxBytesPerImage)
+      throw Error(ErrorCode::kUnsupported,
+                  path + ": tensor '" + v.name + "' is declared " + to_string(v.shape) + ", " +
+                      std::to_string(static_cast<long long>(bytes / double(1 << 20))) +
+                      " MiB per image; dpurun runs models whose tensors stay under 2 GiB per image");
+  }
   auto info = [&](graph::ValueId id) {
     const auto& v = impl->graph.value(id);
     return TensorInfo{v.name, v.shape, v.type, std::nullopt};

@@ -385,3 +385,19 @@ TEST(XmodelLoader, ARegisteredCustomOpRunsInItsCpuSubgraph) {
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// A file may declare any shape: a huge one is refused at load, before any plan allocates it.
+TEST(XmodelLoader, AHugeDeclaredShapeIsRefusedBeforeAllocating) {
+  XirGraphBuilder b;
+  b.op("in", "data", {1, 30000, 30000, 3});
+  b.op("r", "relu", {1, 30000, 30000, 3}, {{"input", {"in"}}});
+  Error e = load_error(b.bytes());
+  EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+  EXPECT_NE(std::string(e.what()).find("under 2 GiB per image"), std::string::npos) << e.what();
+}
+
+}  // namespace
+}  // namespace dpurun
