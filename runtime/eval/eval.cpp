@@ -69,7 +69,7 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const Progr
   r.arithmetic = in.type == DataType::kFloat32 ? "float32" : s.backend == "dpu" ? "int8 (DPU)" : "int8 (DPU emulation)";
   r.input = in;
   r.output = out;
-  if (s.backend == "cpu") r.flops_per_image = Model::load(s.model_file, bo.model).flops_per_image();
+  r.flops_per_image = first.flops_per_image();
   r.dataset_kind = data.kind();
   r.classes = manifest.classes.empty() ? data.class_names() : manifest.classes;
   r.classes.resize(classes);

@@ -250,7 +250,7 @@ class Pool {
       std::lock_guard sink_lock(sink_mutex_);
       for (std::size_t i = 0; i < s->image_ok.size(); ++i) {
         if (!s->image_ok[i]) continue;
-        dequantize_output(ob.info, ob.data + i * out_bytes, out_elems_, out.data());
+        dequantize_tensor(ob.info, ob.data + i * out_bytes, out_elems_, out.data());
         sink_(first + i, out.data(), out_elems_);
         ++delivered;
       }

@@ -1,7 +1,6 @@
 // The CPU executor behind the runner interface. It runs synchronously in execute_async (as VART's
 // CPU runner does); wait() only reports the outcome.
 #include <chrono>
-#include <cmath>
 #include <mutex>
 
 #include "dpurun/error.h"
@@ -24,7 +23,7 @@ std::optional<int> input_fix_point(const Model& model) {
 class CpuRunner : public Runner {
  public:
   CpuRunner(const Model& model, const CpuRunnerOptions& o)
-      : exec_(model, o.cpu), batch_(o.batch), integer_(model.is_integer()) {
+      : exec_(model, o.cpu), batch_(o.batch), integer_(model.is_integer()), flops_(model.flops_per_image()) {
     if (o.batch < 1) throw Error(ErrorCode::kInvalidArgument, "the runner's batch must be at least 1");
     TensorInfo in = exec_.input();
     in.shape[0] = o.batch;
@@ -44,6 +43,7 @@ class CpuRunner : public Runner {
   }
 
   std::string name() const override { return name_; }
+  double flops_per_image() const override { return flops_; }
   const std::vector<TensorInfo>& input_tensors() const override { return inputs_; }
   const std::vector<TensorInfo>& output_tensors() const override { return outputs_; }
 
@@ -57,9 +57,7 @@ class CpuRunner : public Runner {
     try {
       const float* x = reinterpret_cast<const float*>(b.inputs[0].data);
       if (!float_input_.empty()) {  // int8 → float is exact; the model's Quantize gets the int8 back
-        const auto* q = reinterpret_cast<const std::int8_t*>(b.inputs[0].data);
-        const float scale = std::ldexp(1.f, -*inputs_[0].fix_point);
-        for (std::size_t i = 0; i < float_input_.size(); ++i) float_input_[i] = float(q[i]) * scale;
+        dequantize_tensor(inputs_[0], b.inputs[0].data, float_input_.size(), float_input_.data());
         x = float_input_.data();
       }
       exec_.run(x, reinterpret_cast<float*>(b.outputs[0].data), batch_);
@@ -88,6 +86,7 @@ class CpuRunner : public Runner {
   CpuExecutor exec_;
   int batch_;
   bool integer_;
+  double flops_;
   std::string name_;
   std::vector<TensorInfo> inputs_, outputs_;
   std::vector<float> float_input_;

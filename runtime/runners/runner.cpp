@@ -49,7 +49,7 @@ void quantize_input(const float* x, std::size_t count, int fix_point, std::int8_
   }
 }
 
-void dequantize_output(const TensorInfo& info, const std::byte* data, std::size_t count, float* out) {
+void dequantize_tensor(const TensorInfo& info, const std::byte* data, std::size_t count, float* out) {
   switch (info.type) {
     case DataType::kFloat32: std::memcpy(out, data, count * sizeof(float)); return;
     case DataType::kInt8: {

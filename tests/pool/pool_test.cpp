@@ -87,7 +87,7 @@ TEST(Pool, Int8InputsAreQuantizedAndOutputsDequantized) {
   TensorInfo info{"y", {1, 3}, DataType::kInt8, 2};
   std::int8_t raw_values[3] = {-128, 1, 127};
   float y[3];
-  dequantize_output(info, reinterpret_cast<const std::byte*>(raw_values), 3, y);
+  dequantize_tensor(info, reinterpret_cast<const std::byte*>(raw_values), 3, y);
   EXPECT_EQ(y[0], -32.f);
   EXPECT_EQ(y[1], 0.25f);
   EXPECT_EQ(y[2], 31.75f);

@@ -46,6 +46,8 @@ class Runner {
   virtual const std::vector<TensorInfo>& input_tensors() const = 0;
   virtual const std::vector<TensorInfo>& output_tensors() const = 0;
   int batch() const;
+  // Multiply-adds × 2 per image, where the runner knows them (the CPU reference); else 0.
+  virtual double flops_per_image() const { return 0; }
 
   // Buffers for one job; the default is plain host memory.
   virtual std::unique_ptr<JobBuffers> allocate_buffers();
@@ -59,8 +61,8 @@ class Runner {
 // Float → int8 at a fix point as the DPU's input takes it: x · 2^fix_point rounded half up
 // (DPU_ROUND) and saturated to [-128, 127]; NaN becomes 0.
 void quantize_input(const float* x, std::size_t count, int fix_point, std::int8_t* out);
-// Output tensor values as floats: int8 scaled by 2^-fix_point, float copied.
-void dequantize_output(const TensorInfo& info, const std::byte* data, std::size_t count, float* out);
+// Tensor values as floats: int8 scaled by 2^-fix_point, float copied.
+void dequantize_tensor(const TensorInfo& info, const std::byte* data, std::size_t count, float* out);
 
 // The CPU reference as a runner: float models take float input; quantized models take the int8
 // input the DPU takes (with its fix point) and run the bit-exact integer emulation.

@@ -276,9 +276,8 @@ struct Device {
     }
     auto [src, n] = bytes_of(from.dpu);
     if (on_device(from.dpu)) from.dpu->sync_for_read(0, n);
-    const float scale = std::ldexp(1.f, -from.fix_point.value_or(0));
-    const auto* q = reinterpret_cast<const std::int8_t*>(src);
-    for (std::size_t i = 0; i < to.size() && i < n; ++i) to[i] = float(q[i]) * scale;
+    const TensorInfo int8{"", {}, DataType::kInt8, from.fix_point.value_or(0)};
+    dequantize_tensor(int8, src, std::min(to.size(), n), to.data());
   }
 
   JobStatus run_chain(Memory& b) {
