@@ -1,5 +1,5 @@
-// The runner pool. Preprocess threads take the next batch, fill a free buffer set of some runner
-// and queue it to that runner; each runner's thread submits its queued sets, waits, and delivers
+// The runner pool. Preprocess threads take the next batch from the feed, fill a free buffer set
+// of some runner and queue it to that runner; each runner's thread submits its queued sets, waits, and delivers
 // the outputs. Buffer sets are the bounded queues: a runner has queue_depth of them.
 #include "dpurun/pool.h"
 
@@ -26,20 +26,18 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
 struct Slot {
   std::size_t runner = 0;
   std::unique_ptr<JobBuffers> buffers;
-  std::size_t batch = 0;         // batch number
+  std::size_t first = 0, count = 0;  // images [first, first + count)
   std::vector<bool> image_ok;    // per image of the batch: loaded
   Clock::time_point started;     // first image began loading
 };
 
 class Pool {
  public:
-  Pool(const std::vector<Runner*>& runners, std::size_t images, const ImageLoader& load,
+  Pool(const std::vector<Runner*>& runners, Feed& feed, const ImageLoader& load,
        const ResultSink& sink, const PoolOptions& o)
-      : runners_(runners), images_(images), load_(load), sink_(sink), o_(o) {
+      : runners_(runners), feed_(feed), load_(load), sink_(sink), o_(o) {
     check_runners();
     batch_ = static_cast<std::size_t>(runners_[0]->batch());
-    batches_ = (images_ + batch_ - 1) / batch_;
-    outstanding_ = batches_;
     const auto& in = runners_[0]->input_tensors()[0];
     image_bytes_ = static_cast<std::size_t>(element_count(Shape(in.shape.begin() + 1, in.shape.end()))) *
                    size_of(in.type);
@@ -48,7 +46,6 @@ class Pool {
     const int depth = std::max(1, o_.queue_depth);
     ready_.resize(runners_.size());
     retired_.assign(runners_.size(), false);
-    stats_.images = images_;
     stats_.images_per_runner.assign(runners_.size(), 0);
     for (int d = 0; d < depth; ++d)  // interleaved, so that every runner gets work early
       for (std::size_t r = 0; r < runners_.size(); ++r) {
@@ -64,7 +61,6 @@ class Pool {
     auto start = Clock::now();
     int preppers = o_.preprocess_threads > 0 ? o_.preprocess_threads
                                              : std::max(1, int(std::thread::hardware_concurrency()));
-    preppers = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(preppers), std::max<std::size_t>(batches_, 1)));
     std::vector<std::thread> threads;
     for (int p = 0; p < preppers; ++p) threads.emplace_back([this] { prepare_loop(); });
     for (std::size_t r = 0; r < runners_.size(); ++r) threads.emplace_back([this, r] { run_loop(r); });
@@ -72,7 +68,7 @@ class Pool {
     stats_.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     std::sort(stats_.failures.begin(), stats_.failures.end(),
               [](const ImageFailure& a, const ImageFailure& b) { return a.image < b.image; });
-    if (!stats_.stopped && stats_.completed + stats_.failures.size() < images_) {
+    if (!stats_.stopped && stats_.completed + stats_.failures.size() < stats_.images) {
       stats_.stopped = true;  // cannot happen unless a batch was lost: say so rather than hide it
       stats_.stop_reason = "internal error: some images were neither run nor failed";
     }
@@ -98,7 +94,9 @@ class Pool {
   }
 
   bool cancelled() const { return stop_ || (o_.cancel && o_.cancel->load()); }
-  bool has_work() const { return !retry_.empty() || next_batch_ < batches_; }
+  bool has_work() const { return !retry_.empty() || !feed_done_; }
+  // Every batch taken has been finished and the feed has no more.
+  bool all_done() const { return feed_done_ && in_flight_ == 0 && taking_ == 0; }
 
   void stop_locked(const std::string& reason) {
     if (!stop_) {
@@ -119,28 +117,53 @@ class Pool {
     for (;;) {
       // Polls, so that a cancel flag set from outside is seen without a notification.
       cv_.wait_for(lock, kPoll, [&] {
-        return cancelled() || outstanding_ == 0 || (has_work() && !free_.empty());
+        return cancelled() || all_done() || (has_work() && !free_.empty());
       });
-      if (!cancelled() && outstanding_ != 0 && !(has_work() && !free_.empty())) continue;
+      if (!cancelled() && !all_done() && !(has_work() && !free_.empty())) continue;
       if (cancelled()) {
         if (o_.cancel && o_.cancel->load()) stop_locked("cancelled");
         return;
       }
-      if (outstanding_ == 0) return;
+      if (all_done()) return;
       Slot* slot = free_.front();
       free_.pop_front();
       if (retired_[slot->runner]) continue;  // its runner hung: drop the set
       if (!retry_.empty()) {
-        slot->batch = retry_.front();
+        std::tie(slot->first, slot->count) = retry_.front();
         retry_.pop_front();
       } else {
-        slot->batch = next_batch_++;
+        ++taking_;
+        lock.unlock();
+        std::size_t first = 0, count = 0;
+        try {
+          count = feed_.take(batch_, first);
+        } catch (const std::exception& e) {
+          lock.lock();
+          --taking_;
+          free_.push_front(slot);
+          feed_done_ = true;
+          stop_locked(std::string("the feed failed: ") + e.what());
+          continue;
+        }
+        const bool ended = count == 0 && feed_.ended();
+        lock.lock();
+        --taking_;
+        if (count == 0) {
+          free_.push_front(slot);
+          feed_done_ = feed_done_ || ended;
+          cv_.notify_all();
+          continue;
+        }
+        slot->first = first;
+        slot->count = std::min(count, batch_);
+        stats_.images += slot->count;
+        ++in_flight_;
       }
       lock.unlock();
       fill(*slot);
       lock.lock();
       if (retired_[slot->runner]) {
-        retry_.push_back(slot->batch);
+        retry_.emplace_back(slot->first, slot->count);
       } else {
         ready_[slot->runner].push_back(slot);
       }
@@ -150,8 +173,7 @@ class Pool {
 
   void fill(Slot& s) {
     s.started = Clock::now();
-    const std::size_t first = s.batch * batch_;
-    const std::size_t count = std::min(batch_, images_ - first);
+    const std::size_t first = s.first, count = s.count;
     s.image_ok.assign(count, false);
     TensorBuffer& in = s.buffers->inputs[0];
     for (std::size_t i = 0; i < count; ++i) {
@@ -194,7 +216,7 @@ class Pool {
         lock.lock();
         continue;
       }
-      cv_.wait_for(lock, kPoll, [&] { return !ready_[r].empty() || outstanding_ == 0 || cancelled(); });
+      cv_.wait_for(lock, kPoll, [&] { return !ready_[r].empty() || all_done() || cancelled(); });
       if (cancelled()) {
         if (o_.cancel && o_.cancel->load()) stop_locked("cancelled");
         lock.unlock();
@@ -202,7 +224,7 @@ class Pool {
         return;
       }
       if (ready_[r].empty()) {
-        if (outstanding_ == 0) return;
+        if (all_done()) return;
         continue;
       }
       Slot* s = ready_[r].front();
@@ -242,7 +264,7 @@ class Pool {
   bool finish(std::size_t r, const Finished& f, std::vector<float>& out) {
     Slot* s = f.slot;
     const JobStatus& st = f.status;
-    const std::size_t first = s->batch * batch_;
+    const std::size_t first = s->first;
     std::size_t delivered = 0;
     if (st.state == JobState::kDone) {
       const TensorBuffer& ob = s->buffers->outputs[0];
@@ -259,6 +281,7 @@ class Pool {
     stats_.jobs++;
     stats_.device_ms.push_back(f.run_ms);
     stats_.end_to_end_ms.push_back(ms_between(s->started, Clock::now()));
+    stats_.job_first_image.push_back(first);
     stats_.completed += delivered;
     stats_.images_per_runner[r] += delivered;
     if (st.state != JobState::kDone) {
@@ -268,14 +291,15 @@ class Pool {
       for (std::size_t i = 0; i < s->image_ok.size(); ++i)
         if (s->image_ok[i]) fail_locked(first + i, what);
     }
-    outstanding_--;
+    in_flight_--;
     if (st.state == JobState::kTimeout) {
       // The job may still own its buffers: retire the runner, hand its queued batches back.
       retired_[r] = true;
-      for (Slot* q : ready_[r]) retry_.push_back(q->batch);
+      for (Slot* q : ready_[r]) retry_.emplace_back(q->first, q->count);
       ready_[r].clear();
-      if (std::all_of(retired_.begin(), retired_.end(), [](bool b) { return b; }) && outstanding_ > 0)
-        stop_locked("every runner timed out; " + std::to_string(outstanding_) + " batches were not run");
+      if (std::all_of(retired_.begin(), retired_.end(), [](bool b) { return b; }))
+        stop_locked("every runner timed out" +
+                    (in_flight_ > 0 ? "; " + std::to_string(in_flight_) + " batches were not run" : std::string()));
       cv_.notify_all();
       return false;
     }
@@ -285,29 +309,59 @@ class Pool {
   }
 
   std::vector<Runner*> runners_;
-  std::size_t images_;
+  Feed& feed_;
   const ImageLoader& load_;
   const ResultSink& sink_;
   PoolOptions o_;
-  std::size_t batch_ = 1, batches_ = 0, image_bytes_ = 0, out_elems_ = 0;
+  std::size_t batch_ = 1, image_bytes_ = 0, out_elems_ = 0;
 
   std::mutex mutex_, sink_mutex_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::deque<Slot*> free_;
   std::vector<std::deque<Slot*>> ready_;
-  std::deque<std::size_t> retry_;
+  std::deque<std::pair<std::size_t, std::size_t>> retry_;  // (first, count) of batches to run again
   std::vector<bool> retired_;
-  std::size_t next_batch_ = 0, outstanding_ = 0;
-  bool stop_ = false;
+  std::size_t in_flight_ = 0;  // batches taken and not finished
+  int taking_ = 0;             // preprocess threads inside feed_.take()
+  bool feed_done_ = false, stop_ = false;
   PoolStats stats_;
 };
 
 }  // namespace
 
+// A fixed count of images, all there from the start.
+class CountFeed : public Feed {
+ public:
+  explicit CountFeed(std::size_t n) : n_(n) {}
+  std::size_t take(std::size_t max, std::size_t& first) override {
+    std::lock_guard lock(mutex_);
+    first = next_;
+    const std::size_t count = std::min(max, n_ - next_);
+    next_ += count;
+    return count;
+  }
+  bool ended() const override {
+    std::lock_guard lock(mutex_);
+    return next_ == n_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::size_t n_, next_ = 0;
+};
+
 PoolStats run_pool(const std::vector<Runner*>& runners, std::size_t images, const ImageLoader& load,
                    const ResultSink& sink, const PoolOptions& options) {
-  return Pool(runners, images, load, sink, options).run();
+  CountFeed feed(images);
+  PoolStats s = Pool(runners, feed, load, sink, options).run();
+  s.images = images;
+  return s;
+}
+
+PoolStats run_pool(const std::vector<Runner*>& runners, Feed& feed, const ImageLoader& load,
+                   const ResultSink& sink, const PoolOptions& options) {
+  return Pool(runners, feed, load, sink, options).run();
 }
 
 }  // namespace dpurun

@@ -39,7 +39,7 @@ struct ImageFailure {
 };
 
 struct PoolStats {
-  std::size_t images = 0;     // asked for
+  std::size_t images = 0;     // asked for (a fixed count) or taken from the feed
   std::size_t completed = 0;  // delivered to the sink
   std::vector<ImageFailure> failures;
   bool stopped = false;     // the run ended before every image was tried
@@ -47,9 +47,22 @@ struct PoolStats {
   std::size_t jobs = 0;
   std::vector<double> device_ms;      // per job: runner time (the DPU's, where it reports it)
   std::vector<double> end_to_end_ms;  // per job: first image loaded → last output delivered
+  std::vector<std::size_t> job_first_image;  // per job: its first image
   std::vector<std::size_t> images_per_runner;
   double seconds = 0;
   bool complete() const { return !stopped && failures.empty() && completed == images; }
+};
+
+// Images that arrive over time (a benchmark's queries) rather than a fixed count. The pool's
+// preprocess threads call it concurrently.
+class Feed {
+ public:
+  virtual ~Feed() = default;
+  // Up to `max` images that have arrived, numbered on from the previous call: [first, first +
+  // count). May wait briefly (tens of ms) for arrivals; 0 when none arrived meanwhile.
+  virtual std::size_t take(std::size_t max, std::size_t& first) = 0;
+  // True once take() will never return more.
+  virtual bool ended() const = 0;
 };
 
 // Runs `images` images through the runners (which must all take the same input tensors; one
@@ -57,5 +70,8 @@ struct PoolStats {
 // Throws Error when the runners cannot be used together (none, mismatched, more than one input).
 PoolStats run_pool(const std::vector<Runner*>& runners, std::size_t images,
                    const ImageLoader& load, const ResultSink& sink, const PoolOptions& options = {});
+// Runs the images `feed` hands out until it ends, as above.
+PoolStats run_pool(const std::vector<Runner*>& runners, Feed& feed, const ImageLoader& load,
+                   const ResultSink& sink, const PoolOptions& options = {});
 
 }  // namespace dpurun
