@@ -3,6 +3,7 @@
 #include <numeric>
 
 #include "dpurun/eval.h"
+#include "dpurun/loadgen.h"
 
 namespace dpurun {
 
@@ -11,15 +12,11 @@ LatencyStats summarize(std::vector<double> samples) {
   s.count = samples.size();
   if (samples.empty()) return s;
   std::sort(samples.begin(), samples.end());
-  auto rank = [&](double q) {
-    auto k = static_cast<std::size_t>(std::ceil(q * double(samples.size())));
-    return samples[std::clamp<std::size_t>(k, 1, samples.size()) - 1];
-  };
   s.mean = std::accumulate(samples.begin(), samples.end(), 0.0) / double(samples.size());
-  s.p50 = rank(0.50);
-  s.p90 = rank(0.90);
-  s.p95 = rank(0.95);
-  s.p99 = rank(0.99);
+  s.p50 = percentile(samples, 50);
+  s.p90 = percentile(samples, 90);
+  s.p95 = percentile(samples, 95);
+  s.p99 = percentile(samples, 99);
   s.max = samples.back();
   return s;
 }
