@@ -10,6 +10,7 @@
 #include "dpurun/error.h"
 #include "dpurun/pool.h"
 #include "dpurun/runner.h"
+#include "eval/session.h"
 
 namespace dpurun {
 namespace {
@@ -21,14 +22,8 @@ double seconds_since(Clock::time_point t) {
 
 }  // namespace
 
-EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const ProgressFn& progress) {
-  if (s.batch < 1) throw Error(ErrorCode::kInvalidArgument, "--batch must be at least 1");
-  if (s.threads < 0) throw Error(ErrorCode::kInvalidArgument, "--threads must be 0 or more");
-  auto t_start = Clock::now();
+Session open_session(const EvalSettings& s, const Manifest& manifest, const Dataset& data) {
   const int cores = default_cpu_threads();
-
-  // The data set first: it is cheap to open and the commonest thing to get wrong.
-  Dataset data = Dataset::open(s.data, manifest.classes);
   BackendOptions bo;
   bo.backend = s.backend;
   bo.runners = s.threads > 0 ? s.threads : cores;
@@ -40,24 +35,56 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const Progr
   bo.model.weights_from = s.weights_from;
   bo.vart_dpu_lib = s.vart_dpu_lib;
   bo.timeout_ms = s.timeout_ms;
-  auto owned = make_runners(s.model_file, bo);
-  std::vector<Runner*> runners;
-  for (auto& r : owned) runners.push_back(r.get());
-  const Runner& first = *runners[0];
-  const TensorInfo& in = first.input_tensors()[0];
-  const TensorInfo& out = first.output_tensors()[0];
-  const auto out_elems = static_cast<std::size_t>(element_count(Shape(out.shape.begin() + 1, out.shape.end())));
-  const std::size_t classes = std::max(manifest.classes.size(), data.class_names().size());
-  if (out_elems < classes)
+  Session session;
+  session.owned = make_runners(s.model_file, bo);
+  for (auto& r : session.owned) session.runners.push_back(r.get());
+  const TensorInfo& in = session.input = session.owned[0]->input_tensors()[0];
+  const TensorInfo& out = session.output = session.owned[0]->output_tensors()[0];
+  session.output_elems = static_cast<std::size_t>(element_count(Shape(out.shape.begin() + 1, out.shape.end())));
+  session.classes = std::max(manifest.classes.size(), data.class_names().size());
+  if (session.output_elems < session.classes)
     throw Error(ErrorCode::kInvalidArgument,
-                s.model_file + ": the model outputs " + std::to_string(out_elems) +
+                s.model_file + ": the model outputs " + std::to_string(session.output_elems) +
                     " values per image but the data set " + s.data + " has " +
-                    std::to_string(classes) + " classes; is this the right model for the data?");
+                    std::to_string(session.classes) + " classes; is this the right model for the data?");
   if (in.shape.size() != 4)
     throw Error(ErrorCode::kUnsupported, s.model_file + ": input '" + in.name + "' has shape " +
-                                             to_string(in.shape) + "; dpurun eval feeds NHWC images");
-  const Shape hwc(in.shape.begin() + 1, in.shape.end());
-  const auto in_elems = static_cast<std::size_t>(element_count(hwc));
+                                             to_string(in.shape) + "; dpurun feeds NHWC images");
+  session.hwc = Shape(in.shape.begin() + 1, in.shape.end());
+  session.input_elems = static_cast<std::size_t>(element_count(session.hwc));
+  session.arithmetic = in.type == DataType::kFloat32 ? "float32"
+                       : s.backend == "dpu"          ? "int8 (DPU)"
+                                                     : "int8 (DPU emulation)";
+  return session;
+}
+
+void load_input(const Dataset& data, std::size_t index, const Manifest& manifest, const Session& session,
+                std::byte* dst) {
+  if (session.input.type == DataType::kFloat32) {
+    data.load(index, manifest.preprocessing, session.hwc, reinterpret_cast<float*>(dst));
+    return;
+  }
+  thread_local std::vector<float> x;
+  x.resize(session.input_elems);
+  data.load(index, manifest.preprocessing, session.hwc, x.data());
+  quantize_input(x.data(), session.input_elems, session.input.fix_point.value_or(0),
+                 reinterpret_cast<std::int8_t*>(dst));
+}
+
+EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const ProgressFn& progress) {
+  if (s.batch < 1) throw Error(ErrorCode::kInvalidArgument, "--batch must be at least 1");
+  if (s.threads < 0) throw Error(ErrorCode::kInvalidArgument, "--threads must be 0 or more");
+  auto t_start = Clock::now();
+  const int cores = default_cpu_threads();
+
+  // The data set first: it is cheap to open and the commonest thing to get wrong.
+  Dataset data = Dataset::open(s.data, manifest.classes);
+  Session session = open_session(s, manifest, data);
+  const std::vector<Runner*>& runners = session.runners;
+  const Runner& first = *runners[0];
+  const TensorInfo& in = session.input;
+  const TensorInfo& out = session.output;
+  const std::size_t out_elems = session.output_elems, classes = session.classes;
 
   EvalReport r;
   r.settings = s;
@@ -66,7 +93,7 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const Progr
   r.runner = first.name();
   r.runners = static_cast<int>(runners.size());
   r.runner_batch = first.batch();
-  r.arithmetic = in.type == DataType::kFloat32 ? "float32" : s.backend == "dpu" ? "int8 (DPU)" : "int8 (DPU emulation)";
+  r.arithmetic = session.arithmetic;
   r.input = in;
   r.output = out;
   r.flops_per_image = first.flops_per_image();
@@ -82,16 +109,9 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const Progr
   for (std::size_t k = 0; k < r.requested; ++k) picked[k] = k * data.size() / r.requested;
 
   std::atomic<std::int64_t> load_ns{0};
-  ImageLoader load = [&](std::size_t k, const TensorInfo& t, std::byte* dst) {
+  ImageLoader load = [&](std::size_t k, const TensorInfo&, std::byte* dst) {
     auto t0 = Clock::now();
-    thread_local std::vector<float> x;
-    if (t.type == DataType::kFloat32) {
-      data.load(picked[k], manifest.preprocessing, hwc, reinterpret_cast<float*>(dst));
-    } else {
-      x.resize(in_elems);
-      data.load(picked[k], manifest.preprocessing, hwc, x.data());
-      quantize_input(x.data(), in_elems, t.fix_point.value_or(0), reinterpret_cast<std::int8_t*>(dst));
-    }
+    load_input(data, picked[k], manifest, session, dst);
     load_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
   };
   std::vector<float> outputs(r.requested * out_elems);
