@@ -22,6 +22,7 @@
 #include <vart/runner_ext.hpp>
 
 #include "dpurun/error.h"
+#include "dpurun/machine.h"
 
 namespace dpurun::vart {
 namespace {
@@ -52,17 +53,6 @@ TensorInfo info_of(const xir::Tensor* t, const std::string& where) {
   Shape s;
   for (auto d : t->get_shape()) s.push_back(d);
   return TensorInfo{t->get_name(), s, type_of(t, where), fix_point_of(t)};
-}
-
-// What `xdputil query` says about this machine's DPU, where the tool is installed.
-std::string board_report() {
-  FILE* p = popen("command -v xdputil >/dev/null 2>&1 && timeout 10 xdputil query 2>&1", "r");
-  if (!p) return "";
-  std::string out;
-  char buf[512];
-  while (out.size() < 4000 && fgets(buf, sizeof buf, p)) out += buf;
-  pclose(p);
-  return out;
 }
 
 std::string hex(std::uint64_t v) {
@@ -187,7 +177,7 @@ void check_dpu_available(const Plan& plan, const Step& step, const std::string& 
   }
   if (lib.empty()) lib = "libvart-dpu-runner.so";
   std::string why;
-  const std::string board = board_report();
+  const std::string board = xdputil_query();
   if (dpu_lib.empty() && s->has_attr("dpu_fingerprint") && board.find("fingerprint") != std::string::npos) {
     std::string want = hex(s->get_attr<std::uint64_t>("dpu_fingerprint"));
     std::string lower = board;
@@ -460,7 +450,7 @@ class VartRunner : public Runner {
 
  private:
   Error no_runner(const Step& step, const std::string& why) const {
-    std::string board = board_report();
+    std::string board = xdputil_query();
     return Error(ErrorCode::kDevice,
                  d_->plan->path + ": VART could not create a DPU runner for " + dpu_description(step.subgraph) +
                      ": " + why +
