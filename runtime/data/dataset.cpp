@@ -234,4 +234,23 @@ void Dataset::load(std::size_t i, const Preprocessing& pre, const Shape& input_h
   }
 }
 
+Dataset::Pixels Dataset::decode(std::size_t i, const Preprocessing& pre) const {
+  cv::Mat m = impl_->pixels.empty()
+                  ? data::decode_file(impl_->names.at(i), pre)
+                  : data::decode_rgb_chw(impl_->pixels.data() + i * (kCifarRecord - 1), 32, 32);
+  Pixels p{m.rows, m.cols, m.channels(), {}};
+  p.data.resize(m.total() * m.elemSize());
+  for (int y = 0; y < m.rows; ++y)
+    std::copy(m.ptr<std::uint8_t>(y), m.ptr<std::uint8_t>(y) + std::size_t(m.cols) * m.elemSize(),
+              p.data.begin() + long(std::size_t(y) * m.cols * m.elemSize()));
+  return p;
+}
+
+void Dataset::preprocess(std::size_t i, const Pixels& image, const Preprocessing& pre, const Shape& input_hwc,
+                         float* out) const {
+  // A header over the cached pixels: preprocess_image converts into new buffers, never in place.
+  cv::Mat m(image.height, image.width, CV_8UC(image.channels), const_cast<std::uint8_t*>(image.data.data()));
+  data::preprocess_image(m, impl_->names.at(i), pre, input_hwc, out);
+}
+
 }  // namespace dpurun

@@ -9,8 +9,9 @@
 namespace dpurun::data {
 namespace {
 
-// `img` is 8-bit BGR (3 channels) or gray (1 channel), as OpenCV decodes.
-void finish(cv::Mat img, const std::string& name, const Preprocessing& pre, const Shape& hwc,
+}  // namespace
+
+void preprocess_image(cv::Mat img, const std::string& name, const Preprocessing& pre, const Shape& hwc,
             float* out) {
   using Order = Preprocessing::ChannelOrder;
   int want_c = pre.channel_order == Order::kGray ? 1 : 3;
@@ -19,11 +20,17 @@ void finish(cv::Mat img, const std::string& name, const Preprocessing& pre, cons
                 "the model's input " + to_string(hwc) + " does not take " +
                     std::to_string(want_c) + "-channel images (manifest channel_order); " +
                     "use a manifest that matches the model");
+  // Never in place: `img` may be a cached image that other threads read.
+  cv::Mat converted;
   if (pre.channel_order == Order::kGray && img.channels() == 3)
-    cv::cvtColor(img, img, cv::COLOR_BGR2GRAY);
-  else if (pre.channel_order == Order::kRGB) cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
-  if (pre.resize_height > 0 && (img.rows != pre.resize_height || img.cols != pre.resize_width))
-    cv::resize(img, img, cv::Size(pre.resize_width, pre.resize_height), 0, 0, cv::INTER_LINEAR);
+    cv::cvtColor(img, converted, cv::COLOR_BGR2GRAY), img = converted;
+  else if (pre.channel_order == Order::kRGB)
+    cv::cvtColor(img, converted, cv::COLOR_BGR2RGB), img = converted;
+  if (pre.resize_height > 0 && (img.rows != pre.resize_height || img.cols != pre.resize_width)) {
+    cv::Mat resized;
+    cv::resize(img, resized, cv::Size(pre.resize_width, pre.resize_height), 0, 0, cv::INTER_LINEAR);
+    img = resized;
+  }
   if (img.rows != hwc[0] || img.cols != hwc[1])
     throw Error(ErrorCode::kInvalidData,
                 name + ": image is " + std::to_string(img.cols) + "x" + std::to_string(img.rows) +
@@ -53,10 +60,7 @@ void finish(cv::Mat img, const std::string& name, const Preprocessing& pre, cons
   }
 }
 
-}  // namespace
-
-void preprocess_file(const std::string& path, const Preprocessing& pre, const Shape& hwc,
-                     float* out) {
+cv::Mat decode_file(const std::string& path, const Preprocessing& pre) {
   bool gray = pre.channel_order == Preprocessing::ChannelOrder::kGray;
   cv::Mat img;
   try {
@@ -68,11 +72,15 @@ void preprocess_file(const std::string& path, const Preprocessing& pre, const Sh
     throw Error(ErrorCode::kInvalidData,
                 path + ": cannot be read as an image (missing, unreadable, truncated or not an "
                        "image); replace or remove it");
-  finish(img, path, pre, hwc, out);
+  return img;
 }
 
-void preprocess_rgb_chw(const std::uint8_t* chw, int height, int width, const std::string& name,
-                        const Preprocessing& pre, const Shape& hwc, float* out) {
+void preprocess_file(const std::string& path, const Preprocessing& pre, const Shape& hwc,
+                     float* out) {
+  preprocess_image(decode_file(path, pre), path, pre, hwc, out);
+}
+
+cv::Mat decode_rgb_chw(const std::uint8_t* chw, int height, int width) {
   cv::Mat bgr(height, width, CV_8UC3);
   const std::size_t plane = static_cast<std::size_t>(height) * width;
   for (int y = 0; y < height; ++y) {
@@ -84,7 +92,12 @@ void preprocess_rgb_chw(const std::uint8_t* chw, int height, int width, const st
       row[3 * x + 2] = chw[p];
     }
   }
-  finish(bgr, name, pre, hwc, out);
+  return bgr;
+}
+
+void preprocess_rgb_chw(const std::uint8_t* chw, int height, int width, const std::string& name,
+                        const Preprocessing& pre, const Shape& hwc, float* out) {
+  preprocess_image(decode_rgb_chw(chw, height, width), name, pre, hwc, out);
 }
 
 }  // namespace dpurun::data

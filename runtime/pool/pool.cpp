@@ -109,6 +109,7 @@ class Pool {
 
   void fail_locked(std::size_t image, const std::string& error, ErrorCode code = ErrorCode::kDevice) {
     stats_.failures.push_back(ImageFailure{image, error, code});
+    if (o_.on_failure) o_.on_failure(stats_.failures.back());
     if (o_.stop_on_error) stop_locked("stopped at the first error (image " + std::to_string(image) + "): " + error);
   }
 

@@ -4,12 +4,13 @@
 #include <utility>
 
 #include "dpurun/eval.h"
+#include "report/json_parts.h"
 
 namespace dpurun {
 
 const char* version() { return DPURUN_VERSION; }
 
-namespace {
+namespace report {
 
 nlohmann::json latency_json(const LatencyStats& l) {
   return {{"count", l.count}, {"mean", l.mean}, {"p50", l.p50}, {"p90", l.p90},
@@ -22,7 +23,22 @@ nlohmann::json tensor_json(const TensorInfo& t) {
   return j;
 }
 
-}  // namespace
+nlohmann::json settings_json(const EvalSettings& s) {
+  return {{"model_file", s.model_file},
+          {"manifest", s.manifest},
+          {"variant", s.variant},
+          {"data", s.data},
+          {"backend", s.backend},
+          {"timeout_ms", s.timeout_ms},
+          {"stop_on_error", s.stop_on_error},
+          {"kernels", s.kernels == KernelChoice::kFast ? "fast" : "reference"},
+          {"weights_from", s.weights_from},
+          {"threads", s.threads},
+          {"batch", s.batch},
+          {"limit", s.limit}};
+}
+
+}  // namespace report
 
 namespace {
 
@@ -33,24 +49,12 @@ nlohmann::json report_json(const EvalReport& r) {
   for (std::size_t c = 0; c < r.classes.size(); ++c) per_class[r.classes[c]] = r.per_class_top1[c];
   json j{
       {"dpurun_version", r.dpurun_version},
-      {"settings",
-       {{"model_file", s.model_file},
-        {"manifest", s.manifest},
-        {"variant", s.variant},
-        {"data", s.data},
-        {"backend", s.backend},
-        {"timeout_ms", s.timeout_ms},
-        {"stop_on_error", s.stop_on_error},
-        {"kernels", s.kernels == KernelChoice::kFast ? "fast" : "reference"},
-        {"weights_from", s.weights_from},
-        {"threads", s.threads},
-        {"batch", s.batch},
-        {"limit", s.limit}}},
+      {"settings", report::settings_json(s)},
       {"model",
        {{"name", r.model_name},
         {"arithmetic", r.arithmetic},
-        {"input", tensor_json(r.input)},
-        {"output", tensor_json(r.output)},
+        {"input", report::tensor_json(r.input)},
+        {"output", report::tensor_json(r.output)},
         {"flops_per_image", r.flops_per_image}}},
       {"data", {{"kind", r.dataset_kind}, {"classes", r.classes}}},
       {"runner", {{"name", r.runner}, {"count", r.runners}, {"batch", r.runner_batch},
@@ -71,8 +75,8 @@ nlohmann::json report_json(const EvalReport& r) {
         {"seconds_total", r.seconds_total},
         {"seconds_preprocess", r.seconds_preprocess},
         {"seconds_inference", r.seconds_inference}}},
-      {"latency_ms", {{"per_batch", latency_json(r.batch_latency_ms)},
-                      {"end_to_end_per_batch", latency_json(r.end_to_end_latency_ms)}}},
+      {"latency_ms", {{"per_batch", report::latency_json(r.batch_latency_ms)},
+                      {"end_to_end_per_batch", report::latency_json(r.end_to_end_latency_ms)}}},
       {"predictions", {{"image_indices", r.image_indices}, {"top1", r.predictions}}},
   };
   if (!r.complete) {

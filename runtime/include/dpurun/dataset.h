@@ -29,6 +29,16 @@ class Dataset {
   // throws Error naming the image when it cannot be read or does not fit that shape.
   void load(std::size_t i, const Preprocessing& pre, const Shape& input_hwc, float* out) const;
 
+  // load() in its two steps, to keep decoded images (a benchmark's input cache): 8-bit pixels as
+  // decoded (BGR, or gray where `pre` asks for it; rows × columns × channels), then the rest.
+  struct Pixels {
+    int height = 0, width = 0, channels = 0;
+    std::vector<std::uint8_t> data;
+  };
+  Pixels decode(std::size_t i, const Preprocessing& pre) const;
+  void preprocess(std::size_t i, const Pixels& image, const Preprocessing& pre, const Shape& input_hwc,
+                  float* out) const;
+
   struct Impl;
 
  private:

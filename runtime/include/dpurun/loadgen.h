@@ -65,8 +65,9 @@ class LoadGen {
   void complete(std::size_t query, double now, bool ok);
   bool done() const { return ended_ && outstanding_ == 0; }
   std::size_t outstanding() const { return outstanding_; }
-  double arrival(std::size_t query) const { return arrival_[query]; }
-  bool measured(std::size_t query) const { return arrival_[query] >= measure_start_; }
+  std::size_t issued() const { return arrival_.size(); }
+  double arrival(std::size_t query) const { return arrival_.at(query); }
+  bool measured(std::size_t query) const { return query < arrival_.size() && arrival_[query] >= measure_start_; }
 
   ScenarioResult result() const;
 

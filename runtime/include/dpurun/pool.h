@@ -15,6 +15,12 @@
 
 namespace dpurun {
 
+struct ImageFailure {
+  std::size_t image = 0;
+  std::string error;
+  ErrorCode code = ErrorCode::kDevice;  // kDevice: the job failed or timed out; else the loader's
+};
+
 struct PoolOptions {
   int preprocess_threads = 0;  // 0: one per core
   int queue_depth = 3;         // buffer sets per runner: one running, one delivering, one filling
@@ -23,6 +29,8 @@ struct PoolOptions {
   bool stop_on_error = false;
   // Set (e.g. by a signal handler) to stop: running jobs finish, nothing new starts.
   const std::atomic<bool>* cancel = nullptr;
+  // Told of each failed image as it fails (with the pool's lock held: do not call back into it).
+  std::function<void(const ImageFailure&)> on_failure;
 };
 
 // Writes image `image` into `out`: one image of the input tensor (H×W×C elements of its type,
@@ -32,11 +40,6 @@ using ImageLoader = std::function<void(std::size_t image, const TensorInfo& inpu
 // Receives image `image`'s output (output tensor 0 as floats, dequantized). Calls are serialized.
 using ResultSink = std::function<void(std::size_t image, const float* output, std::size_t count)>;
 
-struct ImageFailure {
-  std::size_t image = 0;
-  std::string error;
-  ErrorCode code = ErrorCode::kDevice;  // kDevice: the job failed or timed out; else the loader's
-};
 
 struct PoolStats {
   std::size_t images = 0;     // asked for (a fixed count) or taken from the feed

@@ -1,0 +1,68 @@
+#include "commands/run_options.h"
+
+#include <csignal>
+
+namespace dpurun::app {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+void on_sigint(int) { g_interrupted = true; }
+
+}  // namespace
+
+void add_run_options(CLI::App* cmd, RunArgs& a) {
+  cmd->add_option("-m,--model", a.model, "Manifest name (models/*.json), manifest file, or model file")
+      ->capture_default_str();
+  cmd->add_option("--manifest", a.manifest, "Manifest to take preprocessing from");
+  cmd->add_option("--variant", a.variant, "Which of the manifest's files (float, quantized, …)");
+  cmd->add_option("-d,--data", a.data,
+                  "Image folder (labels.csv or class folders) or CIFAR-10 .bin; default $DPURUN_DATA "
+                  "or ../shared/data/cifar10-test-jpg");
+  cmd->add_option("--backend", a.backend, "cpu: the float or int8 reference on this CPU; dpu: the DPU through VART")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"cpu", "dpu"}));
+  cmd->add_option("--timeout", a.timeout_ms, "Milliseconds a job may take before it counts as hung")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--keep-going", a.keep_going,
+                "Go on past an image or job that fails; the report lists them and is marked incomplete");
+  cmd->add_option("--vart-dpu-lib", a.vart_dpu_lib,
+                  "dpu: run DPU subgraphs with this VART runner library instead of the model's "
+                  "(e.g. libvart-dummy-runner.so, to exercise VART without a DPU)");
+  cmd->add_option("-n,--limit", a.limit, "Use N images spread evenly over the set (0: all)");
+  cmd->add_option("--kernels", a.kernels, "fast (oneDNN) or reference (plain loops)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fast", "reference"}));
+  cmd->add_option("--weights-from", a.weights_from,
+                  "For a compiled .xmodel: the quantized .xmodel it was compiled from (its "
+                  "weights run once ops, shapes and fix points are checked to agree)");
+}
+
+EvalSettings run_settings(const RunArgs& a, ResolvedModel& rm) {
+  rm = resolve_model(a.model, a.manifest, a.variant);
+  EvalSettings s;
+  s.model_file = rm.file;
+  s.manifest = rm.manifest.path;
+  s.variant = rm.variant;
+  s.data = a.data.empty() ? default_data() : a.data;
+  s.limit = a.limit;
+  s.kernels = a.kernels == "reference" ? KernelChoice::kReference : KernelChoice::kFast;
+  s.weights_from = a.weights_from;
+  s.backend = a.backend;
+  s.timeout_ms = a.timeout_ms;
+  s.stop_on_error = !a.keep_going;
+  s.vart_dpu_lib = a.vart_dpu_lib;
+  s.cancel = interrupt_flag();
+  if (s.weights_from.empty() && rm.manifest.weights_from.count(rm.variant))
+    s.weights_from = rm.manifest.model_file(rm.manifest.weights_from.at(rm.variant));
+  return s;
+}
+
+const std::atomic<bool>* interrupt_flag() {
+  std::signal(SIGINT, on_sigint);
+  return &g_interrupted;
+}
+
+bool interrupted() { return g_interrupted; }
+
+}  // namespace dpurun::app
