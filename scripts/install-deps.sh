@@ -8,6 +8,7 @@ packages=(
   libopencv-dev libprotobuf-dev protobuf-compiler libdnnl-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  chromium  # the test suite renders the HTML report headless
 )
 # `install-deps.sh fuzz`: also clang with libFuzzer and its sanitizer runtimes.
 if [ "${1:-}" = "fuzz" ]; then packages+=(clang libclang-rt-14-dev); fi

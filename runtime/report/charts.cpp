@@ -34,7 +34,7 @@ std::string axes(double y_max, const std::string& x_label, const std::string& y_
   for (int k = 0; k <= 5; ++k) {
     double y = kTop + plot_h * (1 - k / 5.0);
     s += fmt::format(R"(<line x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" stroke="#e0e0e0"/>)", kLeft, y, kW - kRight, y);
-    s += fmt::format(R"(<text x="{}" y="{:.1f}" font-size="11" text-anchor="end">{:.4g}</text>)", kLeft - 4, y + 4,
+    s += fmt::format(R"(<text x="{}" y="{:.1f}" font-size="11" text-anchor="end">{:.6g}</text>)", kLeft - 4, y + 4,
                      y_max * k / 5);
   }
   s += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#333"/>)", kLeft, kTop + plot_h, kW - kRight, kTop + plot_h);

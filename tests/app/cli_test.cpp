@@ -293,3 +293,51 @@ TEST(Cli, CompiledVariantTakesItsWeightsFromTheManifestPairing) {
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+TEST(CliBench, SweepWritesJsonCsvAndHtmlWithEverySetting) {
+  DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
+  auto dir = test::temp_dir();
+  auto res = test::run_cli("bench -q --limit 64 --threads 1..2 --batch 4 --warmup 0.05 --min-duration 0.1 --min-count 40 "
+                           "--input-cache decoded --json " + (dir / "b.json").string() + " --csv " +
+                           (dir / "b.csv").string() + " --html " + (dir / "b.html").string());
+  ASSERT_EQ(res.exit_code, 0) << res.output;
+  auto j = nlohmann::json::parse(test::read_file(dir / "b.json"));
+  EXPECT_TRUE(j["complete"].get<bool>());
+  ASSERT_EQ(j["points"].size(), 2u);
+  EXPECT_EQ(j["points"][1]["threads"], 2);
+  EXPECT_EQ(j["settings"]["input_cache"], "decoded");
+  EXPECT_EQ(j["settings"]["scenario"]["min_count"], 40);
+  EXPECT_EQ(j["data"]["images"], 64);
+  auto sha = test::run_command("sha256sum " + j["model"]["file"].get<std::string>());
+  EXPECT_EQ(sha.output.substr(0, 64), j["model"]["sha256"].get<std::string>());
+  EXPECT_GT(j["machine"]["cores"].get<int>(), 0);
+  for (const auto& p : j["points"]) {
+    EXPECT_GE(p["queries"]["measured"].get<int>(), 40);
+    EXPECT_EQ(p["stages_ms"]["decode_per_image"]["count"], 0) << "decoded images are cached";
+    EXPECT_GT(p["stages_ms"]["runner_per_job"]["count"].get<int>(), 0);
+    EXPECT_GT(p["images_per_second"].get<double>(), 0);
+    EXPECT_EQ(p["images_per_runner"].size(), p["threads"].get<std::size_t>());
+  }
+  auto csv = test::read_file(dir / "b.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3) << csv;  // header and two points
+  EXPECT_NE(test::read_file(dir / "b.html").find("<svg class=\"chart\""), std::string::npos);
+}
+
+TEST(CliBench, BadSettingsAreRefusedBeforeAnythingRuns) {
+  auto a = test::run_cli("bench --threads 1..x");
+  EXPECT_EQ(a.exit_code, 2) << a.output;
+  EXPECT_NE(a.output.find("--threads '1..x'"), std::string::npos) << a.output;
+  auto b = test::run_cli("bench --scenario server --latency-bound 5");
+  EXPECT_EQ(b.exit_code, 2) << b.output;
+  EXPECT_NE(b.output.find("--target-qps"), std::string::npos) << b.output;
+  auto c = test::run_cli("bench --scenario online");
+  EXPECT_EQ(c.exit_code, 2) << c.output;
+  auto d = test::run_cli("bench --input-cache everything");
+  EXPECT_EQ(d.exit_code, 2) << d.output;
+}
+
+}  // namespace
+}  // namespace dpurun

@@ -93,8 +93,10 @@ std::vector<int> top1(const std::vector<float>& outputs, std::size_t classes) {
   return t;
 }
 
-CliResult run_cli(const std::string& args) {
-  std::string cmd = std::string(DPURUN_CLI) + " " + args + " 2>&1";
+CliResult run_cli(const std::string& args) { return run_command(std::string(DPURUN_CLI) + " " + args); }
+
+CliResult run_command(const std::string& command) {
+  std::string cmd = command + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return {-1, "popen failed"};
   std::string out;

@@ -44,6 +44,8 @@ struct CliResult {
   std::string output;
 };
 CliResult run_cli(const std::string& args);
+// Runs a shell command; its exit code and combined output.
+CliResult run_command(const std::string& command);
 
 }  // namespace dpurun::test
 
