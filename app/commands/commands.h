@@ -18,6 +18,7 @@ struct Command {
 
 Command add_eval(CLI::App& app);
 Command add_bench(CLI::App& app);
+Command add_check(CLI::App& app);
 Command add_inspect(CLI::App& app);
 
 }  // namespace dpurun::app

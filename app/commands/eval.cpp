@@ -5,7 +5,10 @@
 #include <cstdio>
 
 #include "commands/commands.h"
+#include "dpurun/check.h"
+#include "dpurun/error.h"
 #include "dpurun/eval.h"
+#include "dpurun/machine.h"
 #include "commands/run_options.h"
 #include "paths.h"
 
@@ -14,10 +17,22 @@ namespace {
 
 struct EvalArgs {
   RunArgs run;
-  std::string json, reference, reference_variant;
+  std::string json, reference, reference_variant, save_baseline;
   int threads = 0, batch = 32;
+  std::size_t golden = 16;
   bool quiet = false;
 };
+
+void save_baseline(const EvalArgs& a, const ResolvedModel& rm, const EvalSettings& s, const EvalReport& r,
+                   const EvalReport* ref, const std::string& ref_variant, const Comparison* c) {
+  BaselineOptions o;
+  o.golden_images = a.golden;
+  Baseline b = make_baseline(r, rm.manifest.name, ref, ref_variant, c, o);
+  b.model_sha256 = sha256_file(s.model_file);
+  if (!a.run.data.empty()) b.data = s.data;
+  write_file_atomically(a.save_baseline, to_json(b));
+  fmt::print("baseline {}\n", a.save_baseline);
+}
 
 }  // namespace
 
@@ -37,6 +52,9 @@ Command add_eval(CLI::App& app) {
                   "images and report both, and how often their top-1 agree");
   cmd->add_option("--reference-variant", args->reference_variant,
                   "Variant of the reference's manifest (default: float)");
+  cmd->add_option("--save-baseline", args->save_baseline,
+                  "Write a baseline for `dpurun check`: top-1, agreement with --reference, golden outputs");
+  cmd->add_option("--golden", args->golden, "Images whose outputs the baseline keeps")->capture_default_str();
   cmd->add_flag("-q,--quiet", args->quiet, "No progress line");
 
   return {cmd, [args]() {
@@ -60,6 +78,8 @@ Command add_eval(CLI::App& app) {
         write_file_atomically(args->json, to_json(r));
         fmt::print("report  {}\n", args->json);
       }
+      if (!args->save_baseline.empty() && !interrupted())
+        save_baseline(*args, rm, s, r, nullptr, "", nullptr);
       return interrupted() ? kInterrupted : r.complete ? kOk : kInputError;
     }
     // The reference: a model name, manifest or file; a bare variant name of the same manifest
@@ -83,6 +103,12 @@ Command add_eval(CLI::App& app) {
     if (!args->json.empty()) {
       write_file_atomically(args->json, to_json(r, rr, c));
       fmt::print("report  {}\n", args->json);
+    }
+    if (!args->save_baseline.empty() && !interrupted()) {
+      if (ref.manifest.path != rm.manifest.path)
+        throw Error(ErrorCode::kInvalidArgument,
+                    "--save-baseline: the reference must be a variant of the same manifest (e.g. --reference float)");
+      save_baseline(*args, rm, s, r, &rr, ref.variant, &c);
     }
     return interrupted() ? kInterrupted : r.complete && rr.complete ? kOk : kInputError;
   }};
