@@ -38,4 +38,5 @@ bin_seeds="$(mktemp -d)"
 run cifar_bin 0 "$bin_seeds"
 rm -rf "$bin_seeds"
 run manifest 0 models
+run baseline 0 models/baselines
 echo "fuzzing: no findings"

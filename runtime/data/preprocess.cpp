@@ -44,10 +44,18 @@ void preprocess_image(cv::Mat img, const std::string& name, const Preprocessing&
     mul[k] = pre.scale / pre.std[static_cast<std::size_t>(k)];
     add[k] = -pre.mean[static_cast<std::size_t>(k)] / pre.std[static_cast<std::size_t>(k)];
   }
-  std::size_t i = 0;
+  float* o = out;
   for (int y = 0; y < img.rows; ++y) {
     const std::uint8_t* row = img.ptr<std::uint8_t>(y);
-    for (int x = 0; x < img.cols * c; ++x, ++i) out[i] = row[x] * mul[x % c] + add[x % c];
+    if (c == 3) {
+      for (int x = 0; x < img.cols; ++x, row += 3, o += 3) {
+        o[0] = row[0] * mul[0] + add[0];
+        o[1] = row[1] * mul[1] + add[1];
+        o[2] = row[2] * mul[2] + add[2];
+      }
+    } else {
+      for (int x = 0; x < img.cols; ++x) *o++ = row[x] * mul[0] + add[0];
+    }
   }
   if (pre.per_image_standardization) {
     double sum = 0, sq = 0;

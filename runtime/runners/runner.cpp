@@ -42,10 +42,13 @@ std::unique_ptr<JobBuffers> Runner::allocate_buffers() {
 
 void quantize_input(const float* x, std::size_t count, int fix_point, std::int8_t* out) {
   const float scale = std::ldexp(1.f, fix_point);
+  // floor(x · 2^fp + 0.5), saturated, NaN → 0; written without libm's floor so that it vectorizes.
   for (std::size_t i = 0; i < count; ++i) {
-    float v = std::floor(x[i] * scale + 0.5f);
-    v = std::min(std::max(v, -128.f), 127.f);
-    out[i] = static_cast<std::int8_t>(v == v ? v : 0.f);
+    float v = x[i] * scale + 0.5f;
+    v = v == v ? v : 0.5f;
+    v = v > 127.f ? 127.f : v < -128.f ? -128.f : v;
+    int t = static_cast<int>(v);  // toward zero, then down for negative non-integers
+    out[i] = static_cast<std::int8_t>(t - (static_cast<float>(t) > v));
   }
 }
 

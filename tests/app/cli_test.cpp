@@ -326,6 +326,31 @@ TEST(CliBench, SweepWritesJsonCsvAndHtmlWithEverySetting) {
   EXPECT_NE(test::read_file(dir / "b.html").find("<svg class=\"chart\""), std::string::npos);
 }
 
+TEST(CliBench, InterruptedBenchWritesAnIncompleteReport) {
+  DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
+  auto json_path = test::temp_dir() / "interrupted.json";
+  std::string cli = DPURUN_CLI, json = json_path.string();
+  std::vector<std::string> args = {cli, "bench", "-q", "--limit", "100", "--threads", "1..3", "--batch", "4",
+                                   "--warmup", "0", "--min-duration", "600", "--json", json};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, cli.c_str(), nullptr, nullptr, argv.data(), environ), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  kill(pid, SIGINT);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal instead of stopping cleanly";
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  auto j = nlohmann::json::parse(test::read_file(json_path));
+  EXPECT_FALSE(j["complete"].get<bool>());
+  ASSERT_EQ(j["points"].size(), 1u) << "the later points of the sweep never started";
+  EXPECT_FALSE(j["points"][0]["complete"].get<bool>());
+  EXPECT_EQ(j["points"][0]["incomplete"]["stop_reason"], "cancelled");
+  EXPECT_GT(j["points"][0]["queries"]["measured"].get<int>(), 0);
+}
+
 TEST(CliBench, BadSettingsAreRefusedBeforeAnythingRuns) {
   auto a = test::run_cli("bench --threads 1..x");
   EXPECT_EQ(a.exit_code, 2) << a.output;

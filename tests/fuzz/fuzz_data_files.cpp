@@ -1,7 +1,7 @@
 // libFuzzer target for the data and manifest readers, which read files by path: the input is
 // written to a scratch file and read back. DPURUN_FUZZ_DATA picks the reader: 1 labels.csv (a
 // folder with two real images), 2 a CIFAR-10 binary batch (opened, every image decoded),
-// 3 a model manifest. Any outcome but a dpurun::Error is a bug.
+// 3 a model manifest, 4 a check baseline. Any outcome but a dpurun::Error is a bug.
 #include <unistd.h>
 
 #include <cstddef>
@@ -12,6 +12,7 @@
 
 #include "dpurun/dataset.h"
 #include "dpurun/error.h"
+#include "dpurun/check.h"
 #include "dpurun/manifest.h"
 
 namespace fs = std::filesystem;
@@ -59,6 +60,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     dpurun::Preprocessing pre;
     std::vector<float> x(32 * 32 * 3);
     for (std::size_t i = 0; i < set.size() && i < 8; ++i) set.load(i, pre, {32, 32, 3}, x.data());
+#elif DPURUN_FUZZ_DATA == 4
+    auto b = dpurun::parse_baseline(std::string(reinterpret_cast<const char*>(data), size), "baseline.json");
+    (void)dpurun::to_json(b);  // what was accepted can be written back
 #else
     write(dir / "model.json", data, size);
     auto m = dpurun::Manifest::load((dir / "model.json").string(), dir.string());
