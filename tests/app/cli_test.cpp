@@ -327,10 +327,11 @@ TEST(CliBench, SweepWritesJsonCsvAndHtmlWithEverySetting) {
 }
 
 TEST(CliBench, InterruptedBenchWritesAnIncompleteReport) {
+  DPURUN_REQUIRE_SHARED(test::shared("models/lenet-cifar10-vck190/LeNet_int.xmodel"));  // loads fast, even under TSan
   DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
   auto json_path = test::temp_dir() / "interrupted.json";
   std::string cli = DPURUN_CLI, json = json_path.string();
-  std::vector<std::string> args = {cli, "bench", "-q", "--limit", "100", "--threads", "1..3", "--batch", "4",
+  std::vector<std::string> args = {cli, "bench", "-q", "--model", "lenet-cifar10-vck190", "--limit", "100", "--threads", "1..3", "--batch", "4",
                                    "--warmup", "0", "--min-duration", "600", "--json", json};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
