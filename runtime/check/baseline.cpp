@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dpurun/check.h"
+#include "common/json_number.h"
 #include "dpurun/error.h"
 
 namespace dpurun {
@@ -103,7 +104,7 @@ Baseline parse_baseline(const std::string& text, const std::string& path) {
   std::string field;
   try {
     field = "dpurun_baseline";
-    if (j.at(field).get<int>() != kFormat)
+    if (json_number::get_checked<int>(j.at(field)) != kFormat)
       throw bad("baseline format " + j.at(field).dump() + "; this dpurun reads format " + std::to_string(kFormat));
     field = "run";
     const json& run = j.at("run");
@@ -114,11 +115,11 @@ Baseline parse_baseline(const std::string& text, const std::string& path) {
       *dst = run.at(name).get<std::string>();
     }
     field = "run.limit";
-    b.limit = run.at("limit").get<std::size_t>();
+    b.limit = json_number::get_checked<std::size_t>(run.at("limit"));
     field = "run.batch";
-    b.batch = run.at("batch").get<int>();
+    b.batch = json_number::get_checked<int>(run.at("batch"));
     field = "images";
-    b.images = j.at(field).get<std::size_t>();
+    b.images = json_number::get_checked<std::size_t>(j.at(field));
     field = "top1";
     b.top1 = j.at(field).get<double>();
     field = "top1_tolerance";
@@ -129,7 +130,7 @@ Baseline parse_baseline(const std::string& text, const std::string& path) {
     b.golden_tolerance = g.at("tolerance").get<double>();
     for (const auto& e : g.at("outputs")) {
       field = "golden.outputs";
-      b.golden_images.push_back(e.at("image").get<std::size_t>());
+      b.golden_images.push_back(json_number::get_checked<std::size_t>(e.at("image")));
       b.golden_outputs.push_back(e.at("output").get<std::vector<float>>());
     }
     if (j.contains("reference")) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "common/json_number.h"
 #include "dpurun/error.h"
 #include "loaders/loader.h"
 
@@ -21,9 +22,9 @@ template <typename T>
 T get(const json& j, const char* key, const std::string& path, T dflt) {
   if (!j.contains(key)) return dflt;
   try {
-    return j.at(key).get<T>();
+    return json_number::get_checked<T>(j.at(key));
   } catch (const json::exception&) {
-    bad(path, std::string("field \"") + key + "\" has the wrong type");
+    bad(path, std::string("field \"") + key + "\" has the wrong type or an out-of-range number");
   }
 }
 

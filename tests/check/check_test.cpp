@@ -106,6 +106,16 @@ TEST(Check, ForeignOrDamagedBaselinesAreRefusedByName) {
   j = good;
   j["golden"]["outputs"][0]["output"] = "many";
   refused(j.dump());
+  // Found by fuzz_baseline: a float too large for the integer field was converted unchecked.
+  j = good;
+  j["images"] = 1.87889e+35;
+  EXPECT_NE(refused(j.dump()).find("\"images\""), std::string::npos);
+  j = good;
+  j["golden"]["outputs"][0]["image"] = -1;
+  refused(j.dump());
+  j = good;
+  j["run"]["batch"] = 2.5;
+  refused(j.dump());
   j = good;
   j["dpurun_baseline"] = 99;
   EXPECT_NE(refused(j.dump()).find("format 99"), std::string::npos);

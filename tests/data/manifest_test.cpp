@@ -47,6 +47,12 @@ TEST(Manifest, RejectsBadManifests) {
   parse_error(R"({"files": {"compiled": "a.xmodel"}, "weights_from": {"compiled": "quantized"}})");
   // Found by fuzz_manifest: a number too large for a double escaped as a non-parse exception.
   EXPECT_NE(std::string(parse_error(R"({"name":425e968})").what()).find("not valid JSON"), std::string::npos);
+  // Numbers that do not fit the integer they fill (converted unchecked, undefined, before).
+  EXPECT_NE(std::string(parse_error(R"({"files": {"float": "a.pb"}, "input": {"shape": [-1, 1e35, 32, 3]}})").what())
+                .find("out-of-range number"),
+            std::string::npos);
+  parse_error(R"({"files": {"float": "a.pb"}, "preprocess": {"resize": [3000000000, 32]}})");
+  parse_error(R"({"files": {"float": "a.pb"}, "preprocess": {"resize": [32.5, 32]}})");
 }
 
 TEST(Manifest, VariantsResolveAgainstTheModelRoot) {
