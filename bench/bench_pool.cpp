@@ -14,38 +14,16 @@
 #include "dpurun/manifest.h"
 #include "dpurun/pool.h"
 #include "dpurun/runner.h"
+#include "shared_data.h"
 
 namespace {
 
 constexpr double kMsPerImage = 0.15;
 constexpr std::size_t kImages = 6000;
 
-struct Fixture {
-  dpurun::Manifest manifest;
-  std::unique_ptr<dpurun::Dataset> data;
-  bool ok = false;
-};
-
-const Fixture& fixture() {
-  static Fixture f = [] {
-    Fixture f;
-    std::string shared = DPURUN_SHARED_DIR;
-    f.manifest = dpurun::Manifest::load(DPURUN_SOURCE_DIR "/models/tf-resnet56-cifar10.json", shared + "/models");
-    auto data = shared + "/data/cifar10-test-jpg";
-    if (!std::filesystem::exists(data)) {
-      std::cerr << "bench_pool: needs " << data << " (../shared); skipping\n";
-      return f;
-    }
-    f.data = std::make_unique<dpurun::Dataset>(dpurun::Dataset::open(data, f.manifest.classes));
-    f.ok = true;
-    return f;
-  }();
-  return f;
-}
-
 void run(benchmark::State& state, bool decode) {
-  const Fixture& f = fixture();
-  if (!f.ok) return state.SkipWithError("../shared data missing");
+  const auto& f = dpurun::bench::shared_data();
+  if (!f.data) return state.SkipWithError("../shared data missing");
   const int threads = static_cast<int>(state.range(0));
   auto device = dpurun::make_test_device();
   std::vector<std::unique_ptr<dpurun::Runner>> owned;

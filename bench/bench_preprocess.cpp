@@ -15,29 +15,23 @@
 #include "dpurun/dataset.h"
 #include "dpurun/manifest.h"
 #include "dpurun/runner.h"
+#include "shared_data.h"
 
 namespace {
 
+// The shared data set, and every image of it decoded once.
 struct Fixture {
-  dpurun::Manifest manifest;  // ResNet-56: RGB, per-image standardisation, int8 at fix point 6
-  std::unique_ptr<dpurun::Dataset> data;
+  const dpurun::bench::SharedData& shared = dpurun::bench::shared_data();
+  const dpurun::Manifest& manifest = shared.manifest;
+  const dpurun::Dataset* data = shared.data.get();
   std::vector<dpurun::Dataset::Pixels> decoded;
-  bool ok = false;
 };
 
 const Fixture& fixture() {
   static Fixture f = [] {
     Fixture f;
-    std::string shared = DPURUN_SHARED_DIR;
-    f.manifest = dpurun::Manifest::load(DPURUN_SOURCE_DIR "/models/tf-resnet56-cifar10.json", shared + "/models");
-    auto data = shared + "/data/cifar10-test-jpg";
-    if (!std::filesystem::exists(data)) {
-      std::cerr << "bench_preprocess: needs " << data << " (../shared); skipping\n";
-      return f;
-    }
-    f.data = std::make_unique<dpurun::Dataset>(dpurun::Dataset::open(data, f.manifest.classes));
-    for (std::size_t i = 0; i < f.data->size(); ++i) f.decoded.push_back(f.data->decode(i, f.manifest.preprocessing));
-    f.ok = true;
+    if (f.data)
+      for (std::size_t i = 0; i < f.data->size(); ++i) f.decoded.push_back(f.data->decode(i, f.manifest.preprocessing));
     return f;
   }();
   return f;
@@ -50,7 +44,7 @@ std::atomic<std::size_t> g_next{0};  // images handed out across a benchmark's t
 template <typename Body>
 void per_image(benchmark::State& state, Body body) {
   const Fixture& f = fixture();
-  if (!f.ok) return state.SkipWithError("../shared/data/cifar10-test-jpg not found");
+  if (!f.data) return state.SkipWithError("../shared/data/cifar10-test-jpg not found");
   std::vector<float> x(kElems);
   std::vector<std::int8_t> q(kElems);
   for (auto _ : state) body(f, g_next++ % f.data->size(), x.data(), q.data());

@@ -7,13 +7,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
-#include <ctime>
 #include <mutex>
 #include <numeric>
 #include <random>
 
 #include "dpurun/dataset.h"
 #include "dpurun/error.h"
+#include "dpurun/machine.h"
 #include "dpurun/inspect.h"
 #include "dpurun/pool.h"
 #include "bench/loadgen_feed.h"
@@ -35,14 +35,6 @@ struct StageLog {
   }
 };
 
-std::string utc_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // The DPU a compiled model is for, as inspect reads it: "DPUCZDX8G… (fingerprint 0x…)".
 std::string dpu_target_of(const ModelInfo& info) {

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "dpurun/check.h"
 #include "common/json_number.h"
 #include "dpurun/error.h"
+#include "dpurun/machine.h"
 
 namespace dpurun {
 namespace {
@@ -15,14 +15,6 @@ namespace {
 using nlohmann::json;
 constexpr int kFormat = 1;
 
-std::string utc_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string percent(double f) { return fmt::format("{:.2f}%", 100 * f); }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -62,6 +63,15 @@ std::string xdputil_query() {
   while (out.size() < 4000 && fgets(buf, sizeof buf, p)) out += buf;
   pclose(p);
   return out;
+}
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 std::string sha256_file(const std::string& path) {

@@ -148,25 +148,30 @@ TEST(Cli, TiedOutputsPredictTheLowestClass) {
   EXPECT_DOUBLE_EQ(j["accuracy"]["top1"].get<double>(), 0.1);  // 10 of the 100 spread images
 }
 
+// Starts the CLI with `args`, sends SIGINT after `ms`, and returns its exit code (-1 when a
+// signal killed it instead of a clean stop).
+int interrupted_exit(std::vector<std::string> args, int ms) {
+  std::string cli = DPURUN_CLI;
+  args.insert(args.begin(), cli);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, cli.c_str(), nullptr, nullptr, argv.data(), environ) != 0) return -2;
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  kill(pid, SIGINT);
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
 // Ctrl-C during a run: running jobs finish, the report is written, marked incomplete and
 // cancelled, and the exit code says the run was interrupted.
 TEST(Cli, InterruptedEvalWritesAnIncompleteReport) {
   DPURUN_REQUIRE_SHARED(test::shared("models/tf-resnet56-cifar10/float_frozen.pb"));
   DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
   auto json_path = test::temp_dir() / "interrupted.json";
-  std::string cli = DPURUN_CLI, json = json_path.string();
-  std::vector<std::string> args = {cli, "eval", "-q", "--kernels", "reference", "-b", "8", "--json", json};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, cli.c_str(), nullptr, nullptr, argv.data(), environ), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  kill(pid, SIGINT);
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal instead of stopping cleanly";
-  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_EQ(interrupted_exit({"eval", "-q", "--kernels", "reference", "-b", "8", "--json", json_path.string()}, 1500), 130);
   auto j = nlohmann::json::parse(test::read_file(json_path));
   EXPECT_FALSE(j["complete"].get<bool>());
   EXPECT_EQ(j["incomplete"]["stop_reason"], "cancelled");
@@ -330,20 +335,10 @@ TEST(CliBench, InterruptedBenchWritesAnIncompleteReport) {
   DPURUN_REQUIRE_SHARED(test::shared("models/lenet-cifar10-vck190/LeNet_int.xmodel"));  // loads fast, even under TSan
   DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
   auto json_path = test::temp_dir() / "interrupted.json";
-  std::string cli = DPURUN_CLI, json = json_path.string();
-  std::vector<std::string> args = {cli, "bench", "-q", "--model", "lenet-cifar10-vck190", "--limit", "100", "--threads", "1..3", "--batch", "4",
-                                   "--warmup", "0", "--min-duration", "600", "--json", json};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, cli.c_str(), nullptr, nullptr, argv.data(), environ), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
-  kill(pid, SIGINT);
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal instead of stopping cleanly";
-  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_EQ(interrupted_exit({"bench", "-q", "--model", "lenet-cifar10-vck190", "--limit", "100", "--threads", "1..3",
+                              "--batch", "4", "--warmup", "0", "--min-duration", "600", "--json", json_path.string()},
+                             2000),
+            130);
   auto j = nlohmann::json::parse(test::read_file(json_path));
   EXPECT_FALSE(j["complete"].get<bool>());
   ASSERT_EQ(j["points"].size(), 1u) << "the later points of the sweep never started";

@@ -17,6 +17,9 @@ MachineInfo describe_machine();
 // `xdputil query`'s output (at most 10 s, 4 KB), or "" where xdputil is not on PATH.
 std::string xdputil_query();
 
+// Now, as ISO 8601 UTC ("2026-11-26T00:13:54Z"), for reports.
+std::string utc_now();
+
 // Hex SHA-256 of a file's bytes; throws Error naming the file when it cannot be read.
 std::string sha256_file(const std::string& path);
 
