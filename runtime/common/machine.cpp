@@ -51,6 +51,9 @@ MachineInfo describe_machine() {
   m.cores = static_cast<int>(std::thread::hardware_concurrency());
   m.memory_bytes = kib(field("/proc/meminfo", "MemTotal"));
   m.memory_available_bytes = kib(field("/proc/meminfo", "MemAvailable"));
+  if (std::ifstream model("/proc/device-tree/model"); model) {
+    std::getline(model, m.board, '\0');
+  }
   m.dpu = xdputil_query();
   return m;
 }

@@ -99,6 +99,7 @@ std::string to_json(const BenchReport& r) {
            {"cores", r.machine.cores},
            {"memory_bytes", r.machine.memory_bytes},
            {"memory_available_bytes", r.machine.memory_available_bytes},
+           {"board", r.machine.board.empty() ? json(nullptr) : json(r.machine.board)},
            {"dpu", r.machine.dpu.empty() ? json(nullptr) : json(r.machine.dpu)}}},
          {"points", points}};
   return j.dump(2) + "\n";

@@ -48,6 +48,7 @@ figcaption { font-weight: bold; margin-bottom: 4px; }
             : "") +
        row("input cache", to_string(s.cache)) + row("machine", fmt::format("{}, {} cores, {:.1f} GiB, {}", r.machine.cpu,
                                                                          r.machine.cores, double(r.machine.memory_bytes) / (1 << 30), r.machine.os)) +
+       (r.machine.board.empty() ? "" : row("board", r.machine.board)) +
        row("DPU on this machine", r.machine.dpu.empty() ? "none found (no xdputil)" : r.machine.dpu) +
        row("dpurun", r.dpurun_version + ", started " + r.started);
   h += "</table>\n";

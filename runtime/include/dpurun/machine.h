@@ -10,7 +10,8 @@ struct MachineInfo {
   std::string hostname, os, cpu;  // os: uname; cpu: the model name /proc/cpuinfo gives
   int cores = 0;                  // online
   std::uint64_t memory_bytes = 0, memory_available_bytes = 0;
-  std::string dpu;  // what `xdputil query` says; empty where the tool is not installed
+  std::string board;  // the device tree's model (e.g. "ZynqMP ZCU102 RevB"); empty on a PC
+  std::string dpu;    // what `xdputil query` says; empty where the tool is not installed
 };
 MachineInfo describe_machine();
 
