@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "dpurun/check.h"
@@ -123,42 +124,59 @@ TEST(Check, ForeignOrDamagedBaselinesAreRefusedByName) {
 
 std::string baseline(const std::string& name) { return std::string(DPURUN_SOURCE_DIR) + "/models/baselines/" + name; }
 
-TEST(CheckCli, OneChangedWeightFailsTheGoldenOutputs) {
-  const std::string pb = test::shared("models/tf-resnet56-cifar10/float_frozen.pb");
-  DPURUN_REQUIRE_SHARED(pb);
-  DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
+// The ResNet's float graph with `change` applied to the weights of the first Const node whose
+// name contains `node`, written to the test's directory.
+std::string perturbed_resnet(const std::string& node, const std::function<void(float*, std::size_t)>& change) {
   tf::GraphDef g;
   {
-    std::ifstream in(pb, std::ios::binary);
-    ASSERT_TRUE(g.ParseFromIstream(&in));
+    std::ifstream in(test::shared("models/tf-resnet56-cifar10/float_frozen.pb"), std::ios::binary);
+    if (!g.ParseFromIstream(&in)) return "";
   }
-  // The first convolution's largest weight, negated.
   bool changed = false;
-  for (auto& node : *g.mutable_node()) {
-    if (node.op() != "Const" || node.name().find("conv") == std::string::npos) continue;
-    auto& t = *(*node.mutable_attr())["value"].mutable_tensor();
-    if (t.tensor_content().size() < 4 * 27) continue;
+  for (auto& n : *g.mutable_node()) {
+    if (n.op() != "Const" || n.name().find(node) == std::string::npos) continue;
+    auto& t = *(*n.mutable_attr())["value"].mutable_tensor();
+    if (t.tensor_content().size() < 4 * 10) continue;
     std::string bytes = t.tensor_content();
-    auto* w = reinterpret_cast<float*>(bytes.data());
-    std::size_t n = bytes.size() / 4, k = 0;
-    for (std::size_t i = 1; i < n; ++i)
-      if (std::abs(w[i]) > std::abs(w[k])) k = i;
-    w[k] = -w[k];
+    change(reinterpret_cast<float*>(bytes.data()), bytes.size() / 4);
     t.set_tensor_content(bytes);
     changed = true;
     break;
   }
-  ASSERT_TRUE(changed);
-  auto perturbed = test::temp_dir() / "float_frozen.pb";
-  {
-    std::ofstream out(perturbed, std::ios::binary);
-    ASSERT_TRUE(g.SerializeToOstream(&out));
-  }
-  auto res = test::run_cli("check " + baseline("tf-resnet56-cifar10-float.json") + " --model " + perturbed.string());
+  if (!changed) return "";
+  auto path = test::temp_dir() / "float_frozen.pb";
+  std::ofstream out(path, std::ios::binary);
+  return g.SerializeToOstream(&out) ? path.string() : "";
+}
+
+TEST(CheckCli, OneChangedWeightFailsTheGoldenOutputs) {
+  DPURUN_REQUIRE_SHARED(test::shared("models/tf-resnet56-cifar10/float_frozen.pb"));
+  DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
+  // The first convolution's largest weight, negated.
+  auto model = perturbed_resnet("conv", [](float* w, std::size_t n) {
+    std::size_t k = 0;
+    for (std::size_t i = 1; i < n; ++i)
+      if (std::abs(w[i]) > std::abs(w[k])) k = i;
+    w[k] = -w[k];
+  });
+  ASSERT_FALSE(model.empty());
+  auto res = test::run_cli("check " + baseline("tf-resnet56-cifar10-float.json") + " --model " + model);
   EXPECT_EQ(res.exit_code, 1) << res.output;
   EXPECT_NE(res.output.find("FAIL  golden outputs"), std::string::npos) << res.output;
   EXPECT_NE(res.output.find("differ: image"), std::string::npos) << res.output;
   EXPECT_NE(res.output.find("note  the model file differs"), std::string::npos) << res.output;
+}
+
+// A change too small to move top-1 past its tolerance is still caught by the golden outputs.
+TEST(CheckCli, ASmallChangeThatAccuracyMissesFailsTheGoldenOutputs) {
+  DPURUN_REQUIRE_SHARED(test::shared("models/tf-resnet56-cifar10/float_frozen.pb"));
+  DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
+  auto model = perturbed_resnet("fc10/bias", [](float* b, std::size_t) { b[3] += 0.02f; });  // class 3's logit
+  ASSERT_FALSE(model.empty());
+  auto res = test::run_cli("check " + baseline("tf-resnet56-cifar10-float.json") + " --model " + model);
+  EXPECT_EQ(res.exit_code, 1) << res.output;
+  EXPECT_NE(res.output.find("ok    top-1"), std::string::npos) << res.output;
+  EXPECT_NE(res.output.find("FAIL  golden outputs"), std::string::npos) << res.output;
 }
 
 TEST(CheckCli, WrongChannelOrderFails) {
