@@ -91,14 +91,17 @@ class Bench {
     r.model_bytes = info.file_bytes;
     r.dpu_target = dpu_target_of(info);
     r.data_images = samples_.size();
-    const std::size_t total = s_.threads.size() * s_.batches.size();
+    std::vector<std::pair<int, int>> sweep;  // (threads, batch)
     for (int threads : s_.threads)
-      for (int batch : s_.batches) {
-        if (s_.run.cancel && s_.run.cancel->load()) break;
-        r.points.push_back(run_point(threads, batch, r));
-        if (progress) progress(r.points.back(), r.points.size() - 1, total);
-      }
-    r.complete = r.points.size() == total &&
+      for (int batch : s_.batches) sweep.emplace_back(threads, batch);
+    for (auto [threads, batch] : sweep) {
+      if (s_.run.cancel && s_.run.cancel->load()) break;
+      r.points.push_back(run_point(threads, batch, r));
+      if (progress) progress(r.points.back(), r.points.size() - 1, sweep.size());
+      // Stopping at the first error (no --keep-going) ends the sweep there, not just the point.
+      if (s_.run.stop_on_error && !r.points.back().failures.empty()) break;
+    }
+    r.complete = r.points.size() == sweep.size() &&
                  std::all_of(r.points.begin(), r.points.end(), [](const BenchPoint& p) { return p.complete; });
     return r;
   }

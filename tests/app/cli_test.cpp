@@ -347,6 +347,36 @@ TEST(CliBench, InterruptedBenchWritesAnIncompleteReport) {
   EXPECT_GT(j["points"][0]["queries"]["measured"].get<int>(), 0);
 }
 
+// A corrupt image stops the sweep at the first point, naming it; with --keep-going every point
+// runs, and each is reported incomplete with its failed queries.
+TEST(CliBench, ACorruptImageIsNamedAndStopsTheSweepUnlessKeepGoing) {
+  DPURUN_REQUIRE_SHARED(test::shared("models/tf-resnet56-cifar10/float_frozen.pb"));
+  auto dir = test::temp_dir();
+  cv::Mat img(32, 32, CV_8UC3, cv::Scalar(1, 2, 3));
+  std::filesystem::create_directories(dir / "data/cat");
+  for (int i = 0; i < 5; ++i) cv::imwrite((dir / ("data/cat/ok" + std::to_string(i) + ".png")).string(), img);
+  test::write_file(dir / "data/cat/zz_corrupt.jpg", "\xff\xd8\xff\xe0 not really a jpeg");
+  const std::string common = "bench -q --data " + (dir / "data").string() +
+                             " --threads 1..2 --batch 2 --warmup 0 --min-duration 0 --min-count 12 --json ";
+  auto stop = test::run_cli(common + (dir / "stop.json").string());
+  EXPECT_EQ(stop.exit_code, 3) << stop.output;
+  EXPECT_TRUE(contains(stop.output, "zz_corrupt.jpg")) << stop.output;
+  auto j = nlohmann::json::parse(test::read_file(dir / "stop.json"));
+  EXPECT_FALSE(j["complete"].get<bool>());
+  ASSERT_EQ(j["points"].size(), 1u);
+  EXPECT_TRUE(contains(j["points"][0]["incomplete"]["failures"][0]["error"].get<std::string>(), "zz_corrupt.jpg"));
+
+  auto going = test::run_cli(common + (dir / "going.json").string() + " --keep-going");
+  EXPECT_EQ(going.exit_code, 3) << going.output;
+  auto k = nlohmann::json::parse(test::read_file(dir / "going.json"));
+  ASSERT_EQ(k["points"].size(), 2u);
+  for (const auto& p : k["points"]) {
+    EXPECT_FALSE(p["complete"].get<bool>());
+    EXPECT_GT(p["queries"]["failed"].get<int>(), 0);
+    EXPECT_GT(p["queries"]["completed"].get<int>(), 0);
+  }
+}
+
 TEST(CliBench, BadSettingsAreRefusedBeforeAnythingRuns) {
   auto a = test::run_cli("bench --threads 1..x");
   EXPECT_EQ(a.exit_code, 2) << a.output;
