@@ -214,15 +214,7 @@ class Bench {
   }
 
   void preprocess(const Session& session, std::size_t i, const Dataset::Pixels& px, std::byte* dst) const {
-    if (session.input.type == DataType::kFloat32) {
-      data_.preprocess(i, px, m_.preprocessing, session.hwc, reinterpret_cast<float*>(dst));
-      return;
-    }
-    thread_local std::vector<float> x;
-    x.resize(session.input_elems);
-    data_.preprocess(i, px, m_.preprocessing, session.hwc, x.data());
-    quantize_input(x.data(), session.input_elems, session.input.fix_point.value_or(0),
-                   reinterpret_cast<std::int8_t*>(dst));
+    write_input(session, dst, [&](float* x) { data_.preprocess(i, px, m_.preprocessing, session.hwc, x); });
   }
 
   // The input cache, built once before the first point (outside every measurement).

@@ -58,17 +58,21 @@ Session open_session(const EvalSettings& s, const Manifest& manifest, const Data
   return session;
 }
 
-void load_input(const Dataset& data, std::size_t index, const Manifest& manifest, const Session& session,
-                std::byte* dst) {
+void write_input(const Session& session, std::byte* dst, const std::function<void(float*)>& preprocess) {
   if (session.input.type == DataType::kFloat32) {
-    data.load(index, manifest.preprocessing, session.hwc, reinterpret_cast<float*>(dst));
+    preprocess(reinterpret_cast<float*>(dst));
     return;
   }
   thread_local std::vector<float> x;
   x.resize(session.input_elems);
-  data.load(index, manifest.preprocessing, session.hwc, x.data());
+  preprocess(x.data());
   quantize_input(x.data(), session.input_elems, session.input.fix_point.value_or(0),
                  reinterpret_cast<std::int8_t*>(dst));
+}
+
+void load_input(const Dataset& data, std::size_t index, const Manifest& manifest, const Session& session,
+                std::byte* dst) {
+  write_input(session, dst, [&](float* x) { data.load(index, manifest.preprocessing, session.hwc, x); });
 }
 
 EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const ProgressFn& progress) {

@@ -2,6 +2,7 @@
 // and one image written into a runner's input (preprocessed, quantized where the input is int8).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -25,7 +26,12 @@ struct Session {
 // the model does not take NHWC images or has fewer outputs than `data` has classes.
 Session open_session(const EvalSettings& s, const Manifest& manifest, const Dataset& data);
 
-// Writes data set image `index` into `dst` as `input` takes it. Throws Error naming the image.
+// Writes one image into `dst` as the session's input takes it: `preprocess` fills the image's
+// floats (H × W × C), straight into `dst` for a float input, else into a scratch buffer that is
+// then quantized to the input's fix point.
+void write_input(const Session& session, std::byte* dst, const std::function<void(float*)>& preprocess);
+
+// write_input() of data set image `index`. Throws Error naming the image.
 void load_input(const Dataset& data, std::size_t index, const Manifest& manifest, const Session& session,
                 std::byte* dst);
 
