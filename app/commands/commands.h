@@ -19,6 +19,7 @@ struct Command {
 Command add_eval(CLI::App& app);
 Command add_bench(CLI::App& app);
 Command add_check(CLI::App& app);
+Command add_images(CLI::App& app);
 Command add_inspect(CLI::App& app);
 
 }  // namespace dpurun::app

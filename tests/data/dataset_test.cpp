@@ -187,3 +187,96 @@ TEST(Dataset, TheSharedCifarTestSet) {
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// A CIFAR-10 record with random pixels (the seed decides them).
+std::string random_record(int label, unsigned seed) {
+  std::string r(1, static_cast<char>(label));
+  auto v = test::random_floats(3072, seed, 0.f, 256.f);
+  for (float x : v) r += static_cast<char>(static_cast<int>(x));
+  return r;
+}
+
+// `dpurun images`: the binary batch written as PNGs reads back as the same images and labels,
+// counted within each class, in the layout of the shared JPEG set.
+TEST(ExportImages, PngRoundTripsTheCifarBinaryExactly) {
+  auto dir = test::temp_dir();
+  std::string bin;
+  const int labels[] = {3, 0, 3, 9, 0, 3, 1};
+  for (unsigned i = 0; i < 7; ++i) bin += random_record(labels[i], 100 + i);
+  test::write_file(dir / "test_batch.bin", bin);
+  Dataset src = Dataset::open((dir / "test_batch.bin").string());
+  EXPECT_EQ(export_images(src, (dir / "png").string()), 7u);
+  EXPECT_FALSE(fs::exists(dir / "png.partial"));
+  Dataset out = Dataset::open((dir / "png").string());
+  EXPECT_EQ(out.kind(), "labels.csv");
+  ASSERT_EQ(out.size(), 7u);
+  Preprocessing pre;
+  pre.channel_order = Preprocessing::ChannelOrder::kBGR;
+  for (std::size_t i = 0; i < 7; ++i) {
+    EXPECT_EQ(out.label(i), labels[i]);
+    EXPECT_EQ(out.decode(i, pre).data, src.decode(i, pre).data) << "image " << i;
+  }
+  // The third image of class 3 (cat) is cat/0002.png.
+  EXPECT_NE(out.name(5).find("cat/0002.png"), std::string::npos) << out.name(5);
+  auto csv = test::read_file(dir / "png/labels.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "path,label_index,label_name");
+  EXPECT_NE(csv.find("\nautomobile/0000.png,1,automobile\n"), std::string::npos) << csv;
+}
+
+// The benchmark's input cache: decode() then preprocess() gives load()'s floats, and leaves the
+// cached pixels as they were (RGB conversion and resize work on copies).
+TEST(Dataset, DecodeThenPreprocessIsLoad) {
+  auto dir = test::temp_dir();
+  test::write_file(dir / "test_batch.bin", random_record(2, 7) + random_record(5, 8));
+  Dataset d = Dataset::open((dir / "test_batch.bin").string());
+  Preprocessing pre;  // RGB
+  pre.scale = 1.f / 255;
+  pre.mean = {0.4f, 0.5f, 0.6f};
+  pre.std = {0.2f, 0.25f, 0.3f};
+  for (bool resize : {false, true}) {
+    if (resize) pre.resize_height = pre.resize_width = 24;
+    const Shape hwc{resize ? 24 : 32, resize ? 24 : 32, 3};
+    const auto n = static_cast<std::size_t>(element_count(hwc));
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      std::vector<float> a(n), b(n);
+      d.load(i, pre, hwc, a.data());
+      Dataset::Pixels px = d.decode(i, pre);
+      const auto before = px.data;
+      d.preprocess(i, px, pre, hwc, b.data());
+      EXPECT_EQ(a, b) << "image " << i;
+      EXPECT_EQ(px.data, before) << "the cached pixels were changed";
+    }
+  }
+}
+
+TEST(ExportImages, JpegAndRefusals) {
+  auto dir = test::temp_dir();
+  test::write_file(dir / "test_batch.bin", random_record(2, 1) + random_record(4, 2));
+  Dataset src = Dataset::open((dir / "test_batch.bin").string());
+  ImageExportOptions jpg;
+  jpg.format = "jpg";
+  EXPECT_EQ(export_images(src, (dir / "jpg").string(), jpg), 2u);
+  EXPECT_TRUE(fs::exists(dir / "jpg/bird/0000.jpg"));
+  EXPECT_EQ(Dataset::open((dir / "jpg").string()).label(1), 4);
+  try {
+    export_images(src, (dir / "jpg").string());  // not empty now
+    ADD_FAILURE() << "overwrote a folder with files in it";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not an empty folder"), std::string::npos) << e.what();
+  }
+  ImageExportOptions bad;
+  bad.format = "gif";
+  EXPECT_THROW(export_images(src, (dir / "gif").string(), bad), Error);
+  auto cli = test::run_cli("images --data " + (dir / "test_batch.bin").string() + " --out " + (dir / "cli").string());
+  EXPECT_EQ(cli.exit_code, 0) << cli.output;
+  EXPECT_TRUE(fs::exists(dir / "cli/labels.csv"));
+  EXPECT_EQ(test::run_cli("images --data " + (dir / "test_batch.bin").string() + " --out " + (dir / "cli").string())
+                .exit_code,
+            2);
+}
+
+}  // namespace
+}  // namespace dpurun

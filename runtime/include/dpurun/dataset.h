@@ -45,4 +45,16 @@ class Dataset {
   std::shared_ptr<const Impl> impl_;
 };
 
+struct ImageExportOptions {
+  std::string format = "png";  // png (lossless) or jpg
+  int jpeg_quality = 95;
+  std::size_t limit = 0;  // 0: every image
+};
+// Writes the images of `data` as files under `out` (a new or empty folder), `<class>/<k>.<format>`
+// with k counting within the class in data set order, plus `labels.csv` (path,label_index,
+// label_name), the layout of ../shared/data/cifar10-test-jpg — the seed's generate_images step.
+// Files go to a temporary folder first, so a failure never leaves a half-written set.
+// Returns the number written; throws Error naming the image or path at fault.
+std::size_t export_images(const Dataset& data, const std::string& out, const ImageExportOptions& options = {});
+
 }  // namespace dpurun
