@@ -20,6 +20,7 @@ Command add_eval(CLI::App& app);
 Command add_bench(CLI::App& app);
 Command add_check(CLI::App& app);
 Command add_images(CLI::App& app);
+Command add_doctor(CLI::App& app);
 Command add_inspect(CLI::App& app);
 
 }  // namespace dpurun::app

@@ -124,29 +124,12 @@ TEST(VartBackend, NoDpuHereSaysWhichDpuTheModelWantsAndWhatToDo) {
   }
 }
 
-// A stand-in `xdputil` on PATH reporting a DPU of the given fingerprint.
-class FakeXdputil {
- public:
-  explicit FakeXdputil(const std::string& fingerprint) : old_path_(std::getenv("PATH")) {
-    auto dir = test::temp_dir() / ("xdputil-" + fingerprint);
-    std::filesystem::create_directories(dir);
-    test::write_file(dir / "xdputil", "#!/bin/sh\necho '{\"kernels\": [{\"DPU Arch\": \"DPUCZDX8G_ISA1_B4096\", "
-                                      "\"fingerprint\": \"" + fingerprint + "\"}]}'\n");
-    std::filesystem::permissions(dir / "xdputil", std::filesystem::perms::owner_all);
-    setenv("PATH", (dir.string() + ":" + old_path_).c_str(), 1);
-  }
-  ~FakeXdputil() { setenv("PATH", old_path_.c_str(), 1); }
-
- private:
-  std::string old_path_;
-};
-
 TEST(VartBackend, ABoardWhoseDpuDoesNotMatchIsToldSo) {
   const auto model = test::shared("models/mnist-tf1-zcu104/digitRecognitiion.xmodel");
   DPURUN_REQUIRE_SHARED(model);
   std::string model_fingerprint;
   {
-    FakeXdputil board("0x1000000deadbeef");
+    test::FakeXdputil board("0x1000000deadbeef");
     try {
       dpu_runners(model, 1, "");
       FAIL() << "accepted a DPU that does not match";
@@ -160,7 +143,7 @@ TEST(VartBackend, ABoardWhoseDpuDoesNotMatchIsToldSo) {
     }
   }
   // A board with the model's DPU gets past the fingerprint check to the runner library.
-  FakeXdputil board(model_fingerprint);
+  test::FakeXdputil board(model_fingerprint);
   try {
     dpu_runners(model, 1, "");
     FAIL() << "a DPU runner was created without its library";

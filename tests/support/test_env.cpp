@@ -1,6 +1,7 @@
 #include "support/test_env.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -106,5 +107,18 @@ CliResult run_command(const std::string& command) {
   int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
+
+FakeXdputil::FakeXdputil(const std::string& fingerprint, const std::string& arch) {
+  const char* path = std::getenv("PATH");
+  old_path_ = path ? path : "";
+  auto dir = temp_dir() / ("xdputil-" + fingerprint);
+  std::filesystem::create_directories(dir);
+  write_file(dir / "xdputil", "#!/bin/sh\necho '{\"kernels\": [{\"DPU Arch\": \"" + arch +
+                                  "\", \"fingerprint\": \"" + fingerprint + "\", \"name\": \"DPU Core 0\"}]}'\n");
+  std::filesystem::permissions(dir / "xdputil", std::filesystem::perms::owner_all);
+  setenv("PATH", (dir.string() + ":" + old_path_).c_str(), 1);
+}
+
+FakeXdputil::~FakeXdputil() { setenv("PATH", old_path_.c_str(), 1); }
 
 }  // namespace dpurun::test

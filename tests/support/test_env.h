@@ -47,6 +47,19 @@ CliResult run_cli(const std::string& args);
 // Runs a shell command; its exit code and combined output.
 CliResult run_command(const std::string& command);
 
+// A stand-in `xdputil` on PATH, while it lives, whose `query` lists one DPU of `fingerprint`
+// ("0x…") in the JSON form the real one prints.
+class FakeXdputil {
+ public:
+  explicit FakeXdputil(const std::string& fingerprint, const std::string& arch = "DPUCZDX8G_ISA1_B4096");
+  ~FakeXdputil();
+  FakeXdputil(const FakeXdputil&) = delete;
+  FakeXdputil& operator=(const FakeXdputil&) = delete;
+
+ private:
+  std::string old_path_;
+};
+
 }  // namespace dpurun::test
 
 // Skips the test, saying why, when a file or folder of ../shared is not on this machine.

@@ -3,6 +3,7 @@
 // them by name; DPU runners read and write their own buffers where they provide them.
 #include "runners/vart/vart_runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include <vart/runner_ext.hpp>
 
 #include "dpurun/error.h"
+#include "dpurun/doctor.h"
 #include "dpurun/machine.h"
 
 namespace dpurun::vart {
@@ -178,12 +180,11 @@ void check_dpu_available(const Plan& plan, const Step& step, const std::string& 
   if (lib.empty()) lib = "libvart-dpu-runner.so";
   std::string why;
   const std::string board = xdputil_query();
-  if (dpu_lib.empty() && s->has_attr("dpu_fingerprint") && board.find("fingerprint") != std::string::npos) {
-    std::string want = hex(s->get_attr<std::uint64_t>("dpu_fingerprint"));
-    std::string lower = board;
-    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower.find(want.substr(2)) == std::string::npos)
-      why = "this machine's DPU does not match it (no fingerprint " + want + " in what xdputil reports)";
+  const std::vector<DpuCore> cores = parse_xdputil(board);
+  if (dpu_lib.empty() && s->has_attr("dpu_fingerprint") && !cores.empty()) {
+    const auto want = s->get_attr<std::uint64_t>("dpu_fingerprint");
+    if (std::none_of(cores.begin(), cores.end(), [&](const DpuCore& c) { return c.fingerprint == want; }))
+      why = "this machine's DPU does not match it (no fingerprint " + hex(want) + " in what xdputil reports)";
   }
   if (why.empty()) {
     void* h = dlopen(lib.c_str(), RTLD_LAZY | RTLD_LOCAL);
