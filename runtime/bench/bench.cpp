@@ -38,24 +38,17 @@ struct StageLog {
 
 // The DPU a compiled model is for, as inspect reads it: "DPUCZDX8G… (fingerprint 0x…)".
 std::string dpu_target_of(const ModelInfo& info) {
-  std::function<std::string(const std::vector<SubgraphInfo>&)> find = [&](const std::vector<SubgraphInfo>& subs) {
-    for (const auto& s : subs) {
-      if (s.device == "DPU" && !s.dpu_name.empty()) {
-        std::string t = s.dpu_name;
-        if (s.dpu_fingerprint) {
-          char buf[40];
-          std::snprintf(buf, sizeof buf, " (fingerprint 0x%llx)", static_cast<unsigned long long>(*s.dpu_fingerprint));
-          t += buf;
-        }
-        return t;
-      }
-      if (auto t = find(s.children); !t.empty()) return t;
+  if (const SubgraphInfo* s = find_dpu_subgraph(info); s && !s->dpu_name.empty()) {
+    std::string t = s->dpu_name;
+    if (s->dpu_fingerprint) {
+      char buf[40];
+      std::snprintf(buf, sizeof buf, " (fingerprint 0x%llx)", static_cast<unsigned long long>(*s->dpu_fingerprint));
+      t += buf;
     }
-    return std::string();
-  };
-  if (auto t = find(info.subgraphs); !t.empty()) return t;
+    return t;
+  }
   for (const auto& [k, v] : info.properties)
-    if (k == "dpu_target") return v;
+    if (k == "dpu_target") return v;  // a DNNDK .elf
   return "";
 }
 

@@ -17,15 +17,6 @@ using Status = DoctorCheck::Status;
 
 std::string hex(std::uint64_t v) { return fmt::format("0x{:x}", v); }
 
-// The first DPU subgraph of a compiled model, depth first.
-const SubgraphInfo* dpu_subgraph(const std::vector<SubgraphInfo>& subs) {
-  for (const auto& s : subs) {
-    if (s.device == "DPU" && s.dpu_fingerprint) return &s;
-    if (const auto* c = dpu_subgraph(s.children)) return c;
-  }
-  return nullptr;
-}
-
 // The VART and XIR libraries the DPU backend loads, as the dynamic loader finds them.
 DoctorCheck runtime_libraries() {
   std::string found, missing;
@@ -86,8 +77,8 @@ DoctorReport run_doctor(const std::string& model_file) {
   bool model_ok = true;
   if (!model_file.empty()) {
     ModelInfo info = inspect_model(model_file);
-    const SubgraphInfo* s = dpu_subgraph(info.subgraphs);
-    if (!s) {
+    const SubgraphInfo* s = find_dpu_subgraph(info);
+    if (!s || !s->dpu_fingerprint) {
       model_ok = false;
       checks.push_back({"model", Status::kWarning,
                         model_file + " is not a compiled model (" + info.format + ", " + info.kind +

@@ -343,4 +343,16 @@ std::string to_json(const ModelInfo& m) {
   return j.dump(2) + "\n";
 }
 
+namespace {
+const SubgraphInfo* first_dpu(const std::vector<SubgraphInfo>& subs) {
+  for (const auto& s : subs) {
+    if (s.device == "DPU") return &s;
+    if (const auto* c = first_dpu(s.children)) return c;
+  }
+  return nullptr;
+}
+}  // namespace
+
+const SubgraphInfo* find_dpu_subgraph(const ModelInfo& info) { return first_dpu(info.subgraphs); }
+
 }  // namespace dpurun

@@ -44,6 +44,8 @@ struct ModelInfo {
 // Throws Error when the file cannot be read or is not a model of a known format.
 ModelInfo inspect_model(const std::string& path);
 std::string to_text(const ModelInfo& info);
+// The first DPU subgraph of a compiled model (depth first), or null.
+const SubgraphInfo* find_dpu_subgraph(const ModelInfo& info);
 std::string to_json(const ModelInfo& info);
 
 }  // namespace dpurun
