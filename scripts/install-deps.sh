@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libopencv-dev libprotobuf-dev protobuf-compiler libdnnl-dev
-  nlohmann-json3-dev libcli11-dev libfmt-dev libssl-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev libssl-dev libhdf5-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium  # the test suite renders the HTML report headless
 )

@@ -8,6 +8,8 @@
 #include "graph/lower_fix.h"
 #include "graph/passes.h"
 #include "loaders/dnndk/elf_reader.h"
+#include "loaders/keras/freeze.h"
+#include "loaders/keras/hdf5_file.h"
 #include "loaders/onnx/onnx_loader.h"
 #include "loaders/tensorflow/graph_def_loader.h"
 #include "loaders/xir/pairing.h"
@@ -49,12 +51,31 @@ void check_window(const std::string& where, std::int64_t in_h, std::int64_t in_w
     throw Error(ErrorCode::kInvalidModel, where + ": the window is larger than its padded input");
 }
 
-ModelFormat detect_format(const std::string& path) {
+namespace {
+
+// Fuses ops for inference and lowers fix ops to the DPU's integer arithmetic.
+graph::Graph finish(graph::Graph g, const LoadOptions& options) {
+  graph::fuse_for_inference(g);
+  if (graph::has_fix_ops(g) && !options.fix_in_float) graph::lower_fix_to_integer(g);
+  return g;
+}
+
+// A Keras model runs as the graph `dpurun freeze` writes for it.
+graph::Graph load_keras(const std::string& path, const LoadOptions& options) {
+  keras::FrozenGraph frozen = keras::freeze(keras::read_model(path, options.weights_from));
+  return finish(tf::lower_graph_def(frozen.graph, path, options), options);
+}
+
+}  // namespace
+
+ModelFormat detect_format(const std::string& path, bool has_weights) {
   auto ext = std::filesystem::path(path).extension().string();
+  if (ext == ".h5" || ext == ".hdf5" || (ext == ".json" && has_weights)) return ModelFormat::kKeras;
   if (ext == ".pb" || ext == ".graphdef") return ModelFormat::kTensorFlowGraphDef;
   if (ext == ".xmodel") return ModelFormat::kXirModel;
   if (ext == ".onnx") return ModelFormat::kOnnx;
   if (ext == ".elf") return ModelFormat::kDnndkElf;
+  if (keras::looks_like_hdf5(path)) return ModelFormat::kKeras;
   return ModelFormat::kUnknown;
 }
 
@@ -89,18 +110,20 @@ graph::Graph load_model_bytes(const std::string& bytes, ModelFormat format,
                            "run; `dpurun inspect` lists its kernels and tensors. Run the quantized "
                            "graph it was compiled from (vai_q's deploy_model.pb or "
                            "quantize_eval_model.pb) for the int8 reference");
+    case ModelFormat::kKeras:
+      throw Error(ErrorCode::kInternal, source + ": Keras models load from their files");
     case ModelFormat::kUnknown:
       throw Error(ErrorCode::kUnsupported,
                   source + ": unknown model format; dpurun reads TensorFlow frozen graphs (.pb), "
-                           "XIR models (.xmodel) and QDQ ONNX models (.onnx)");
+                           "XIR models (.xmodel), QDQ ONNX models (.onnx) and Keras models (.h5, "
+                           "or an architecture .json with --weights)");
   }
-  graph::fuse_for_inference(g);
-  if (graph::has_fix_ops(g) && !options.fix_in_float) graph::lower_fix_to_integer(g);
-  return g;
+  return finish(std::move(g), options);
 }
 
 graph::Graph load_model(const std::string& path, const LoadOptions& options) {
-  ModelFormat format = detect_format(path);
+  ModelFormat format = detect_format(path, !options.weights_from.empty());
+  if (format == ModelFormat::kKeras) return load_keras(path, options);
   if (format == ModelFormat::kUnknown && !std::filesystem::exists(path))
     throw Error(ErrorCode::kNotFound, path + ": no such file");
   return load_model_bytes(format == ModelFormat::kUnknown ? std::string() : read_file(path), format,

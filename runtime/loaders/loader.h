@@ -18,7 +18,7 @@ struct LoadOptions {
   // to DPU integer arithmetic (for comparison; the integer path is the emulation).
   bool fix_in_float = false;
   // A compiled .xmodel runs with the weights of this quantized .xmodel, once they are checked
-  // to match.
+  // to match; a Keras architecture .json with the weights of this .h5.
   std::string weights_from;
   // ONNX QDQ models: round half to even as ONNX specifies, instead of as the DPU does.
   bool onnx_rounding = false;
@@ -28,15 +28,17 @@ struct LoadOptions {
   std::string subgraph;
 };
 
-enum class ModelFormat { kUnknown, kTensorFlowGraphDef, kXirModel, kOnnx, kDnndkElf };
+enum class ModelFormat { kUnknown, kTensorFlowGraphDef, kXirModel, kOnnx, kDnndkElf, kKeras };
 
-// Guesses the format from the file's first bytes and its name.
-ModelFormat detect_format(const std::string& path);
+// Guesses the format from the file's name (.h5/.hdf5, or a .json given weights, are Keras), or
+// for other names from its first bytes (HDF5's signature).
+ModelFormat detect_format(const std::string& path, bool has_weights = false);
 
 // Loads, lowers and optimizes the model (ops fused and folded for inference).
 // Throws Error naming the file, and the node where one is at fault.
 graph::Graph load_model(const std::string& path, const LoadOptions& options = {});
-// The same from bytes already read; `source` names them in messages.
+// The same from bytes already read; `source` names them in messages. Not for Keras models,
+// which HDF5 reads from their files.
 graph::Graph load_model_bytes(const std::string& bytes, ModelFormat format,
                               const std::string& source, const LoadOptions& options = {});
 

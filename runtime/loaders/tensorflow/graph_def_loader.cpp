@@ -848,6 +848,31 @@ void Lowering::lower(const NodeDef& n) {
     }
     return void(add_node(n, OpType::kMean, p, {x}, out));
   }
+  if (op == "Max") {  // global max pooling (Keras GlobalMaxPooling2D): a pool over H × W
+    ValueId x = runtime_input(n, 0);
+    const Known& ak = known_input(n, 1, "the axes");
+    Shape xs = shape_of(x);
+    std::vector<std::int64_t> axes;
+    for (auto a : ak.i) axes.push_back(a < 0 ? a + static_cast<std::int64_t>(xs.size()) : a);
+    std::sort(axes.begin(), axes.end());
+    if (xs.size() != 4 || axes != std::vector<std::int64_t>{1, 2})
+      fail(n, ErrorCode::kUnsupported, "max over axes other than H and W of an NHWC tensor");
+    graph::PoolParams p;
+    p.kind = graph::PoolKind::kMax;
+    p.kernel_h = p.stride_h = static_cast<int>(xs[1]);
+    p.kernel_w = p.stride_w = static_cast<int>(xs[2]);
+    if (attr_b(n, "keep_dims", false)) return void(add_node(n, OpType::kPool, p, {x}, {xs[0], 1, 1, xs[3]}));
+    ValueId pooled = g_.add_value(n.name() + "/pool", dpurun::DataType::kFloat32, {xs[0], 1, 1, xs[3]});
+    Node pool;
+    pool.name = n.name() + "/pool";
+    pool.source_op = n.op();
+    pool.op = OpType::kPool;
+    pool.params = p;
+    pool.inputs = {x};
+    pool.outputs = {pooled};
+    g_.add_node(std::move(pool));
+    return void(add_node(n, OpType::kReshape, std::monostate{}, {pooled}, {xs[0], xs[3]}));
+  }
   if (op == "Reshape") {
     const Known& s = known_input(n, 1, "the target shape");
     return lower_reshape(n, Shape(s.i.begin(), s.i.end()));

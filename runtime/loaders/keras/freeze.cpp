@@ -1,0 +1,576 @@
+#include "loaders/keras/freeze.h"
+
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <numeric>
+
+#include "dpurun/error.h"
+#include "dpurun/freeze.h"
+
+namespace dpurun::keras {
+namespace {
+
+using nlohmann::json;
+
+struct Out {
+  std::string node;
+  Shape shape;
+};
+
+class Freezer {
+ public:
+  explicit Freezer(const Model& m) : m_(m) {}
+
+  FrozenGraph run() {
+    FrozenGraph f;
+    for (const auto& l : m_.layers) {
+      layer_ = &l;
+      outs_[l.name] = lower(l);
+    }
+    for (const auto& n : m_.inputs) f.inputs.push_back({outs_.at(n).node, outs_.at(n).shape});
+    for (const auto& n : m_.outputs) f.outputs.push_back({outs_.at(n).node, outs_.at(n).shape});
+    f.graph = std::move(g_);
+    f.graph.mutable_versions()->set_producer(27);  // TensorFlow 1.15's GraphDef version
+    return f;
+  }
+
+ private:
+  const Model& m_;
+  const Layer* layer_ = nullptr;
+  tf::GraphDef g_;
+  std::map<std::string, Out> outs_;
+
+  // ---- errors ----
+  [[noreturn]] void fail(const std::string& what, ErrorCode code = ErrorCode::kInvalidModel) const {
+    throw Error(code, m_.source + ": layer '" + layer_->name + "' (" + layer_->class_name + "): " + what);
+  }
+  [[noreturn]] void unsupported(const std::string& what) const { fail(what, ErrorCode::kUnsupported); }
+
+  // ---- config ----
+  const json& cfg() const { return layer_->config; }
+  bool has(const char* key) const { return cfg().contains(key) && !cfg()[key].is_null(); }
+  std::string str(const char* key, const std::string& def) const {
+    if (!has(key)) return def;
+    if (!cfg()[key].is_string()) fail(std::string("\"") + key + "\" must be a string");
+    return cfg()[key].get<std::string>();
+  }
+  double num(const char* key, double def) const {
+    if (!has(key)) return def;
+    if (!cfg()[key].is_number()) fail(std::string("\"") + key + "\" must be a number");
+    return cfg()[key].get<double>();
+  }
+  bool flag(const char* key, bool def) const {
+    if (!has(key)) return def;
+    if (!cfg()[key].is_boolean()) fail(std::string("\"") + key + "\" must be true or false");
+    return cfg()[key].get<bool>();
+  }
+  // An int or a list of `n` ints (kernel_size: 3 or [3, 3]).
+  std::vector<std::int64_t> ints(const char* key, std::size_t n, std::vector<std::int64_t> def) const {
+    if (!has(key)) return def;
+    const json& v = cfg()[key];
+    std::vector<std::int64_t> out;
+    if (v.is_number_integer()) {
+      out.assign(n, v.get<std::int64_t>());
+    } else if (v.is_array() && v.size() == n) {
+      for (const auto& e : v) {
+        if (!e.is_number_integer()) fail(std::string("\"") + key + "\" must hold integers");
+        out.push_back(e.get<std::int64_t>());
+      }
+    } else {
+      fail(std::string("\"") + key + "\" must be an integer or " + std::to_string(n) + " of them");
+    }
+    for (auto x : out)
+      if (x < 0 || x > (1 << 16)) fail(std::string("\"") + key + "\" is out of range");
+    return out;
+  }
+  void channels_last() const {
+    if (str("data_format", "channels_last") != "channels_last")
+      unsupported("data_format " + str("data_format", "") +
+                  "; dpurun runs channels_last (NHWC) models, as the DPU does");
+  }
+
+  // ---- inputs and weights ----
+  const Out& input(std::size_t i = 0) const {
+    if (i >= layer_->inbound.size()) fail("has no input " + std::to_string(i));
+    return outs_.at(layer_->inbound[i]);
+  }
+  const Out& only_input() const {
+    if (layer_->inbound.size() != 1)
+      fail("takes " + std::to_string(layer_->inbound.size()) + " inputs, expected one");
+    return input(0);
+  }
+  const Out& input4d() const {
+    const Out& x = only_input();
+    if (x.shape.size() != 4) fail("expects an image tensor (N, H, W, C), gets " + to_string(x.shape));
+    return x;
+  }
+  const Weight& weight(const std::string& name, const Shape& want) const {
+    auto it = layer_->weights.find(name);
+    if (it == layer_->weights.end()) {
+      std::string have;
+      for (const auto& [k, w] : layer_->weights) have += (have.empty() ? "" : ", ") + k;
+      fail("the weights have no '" + name + "' (they have: " + (have.empty() ? "none" : have) +
+           "); the weights file does not belong to this architecture");
+    }
+    if (it->second.shape != want)
+      fail("weight '" + name + "' is " + to_string(it->second.shape) + ", the layer needs " +
+           to_string(want) + "; the weights file does not belong to this architecture");
+    return it->second;
+  }
+
+  // ---- node makers ----
+  tf::NodeDef* node(const std::string& name, const std::string& op, std::vector<std::string> inputs,
+                    bool typed = true) {
+    tf::NodeDef* n = g_.add_node();
+    n->set_name(name);
+    n->set_op(op);
+    for (auto& in : inputs) n->add_input(in);
+    if (typed) (*n->mutable_attr())["T"].set_type(tf::DT_FLOAT);
+    return n;
+  }
+  static void set_ints(tf::NodeDef* n, const char* attr, std::vector<std::int64_t> v) {
+    auto* list = (*n->mutable_attr())[attr].mutable_list();
+    for (auto x : v) list->add_i(x);
+  }
+  static void set_str(tf::NodeDef* n, const char* attr, const std::string& s) {
+    (*n->mutable_attr())[attr].set_s(s);
+  }
+  std::string constant(const std::string& name, const Shape& shape, const std::vector<float>& data) {
+    tf::NodeDef* n = node(name, "Const", {}, false);
+    (*n->mutable_attr())["dtype"].set_type(tf::DT_FLOAT);
+    tf::TensorProto* t = (*n->mutable_attr())["value"].mutable_tensor();
+    t->set_dtype(tf::DT_FLOAT);
+    for (auto d : shape) t->mutable_tensor_shape()->add_dim()->set_size(d);
+    t->set_tensor_content(std::string(reinterpret_cast<const char*>(data.data()), data.size() * sizeof(float)));
+    return name;
+  }
+  std::string constant_i32(const std::string& name, const Shape& shape, const std::vector<std::int32_t>& v) {
+    tf::NodeDef* n = node(name, "Const", {}, false);
+    (*n->mutable_attr())["dtype"].set_type(tf::DT_INT32);
+    tf::TensorProto* t = (*n->mutable_attr())["value"].mutable_tensor();
+    t->set_dtype(tf::DT_INT32);
+    for (auto d : shape) t->mutable_tensor_shape()->add_dim()->set_size(d);
+    for (auto x : v) t->add_int_val(x);
+    return name;
+  }
+  std::string weight_const(const std::string& name, const Shape& want) {
+    return constant(layer_->name + "/" + name, want, weight(name, want).data);
+  }
+
+  // ---- shapes ----
+  static std::int64_t conv_out(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t d, bool same) {
+    if (same) return (in + s - 1) / s;
+    return (in - d * (k - 1) - 1) / s + 1;
+  }
+  std::string padding() const {
+    std::string p = str("padding", "valid");
+    if (p != "valid" && p != "same") unsupported("padding '" + p + "'");
+    return p;
+  }
+
+  // Appends the activation named `act` after `x`; "linear" adds nothing.
+  Out activation(const std::string& act, Out x) {
+    static const std::map<std::string, std::string> ops{{"relu", "Relu"}, {"relu6", "Relu6"},
+                                                        {"softmax", "Softmax"}, {"sigmoid", "Sigmoid"},
+                                                        {"tanh", "Tanh"}, {"elu", "Elu"}};
+    if (act == "linear") return x;
+    auto it = ops.find(act);
+    if (it == ops.end())
+      unsupported("activation '" + act + "' (supported: linear, relu, relu6, softmax, sigmoid, tanh, elu)");
+    std::string name = layer_->name + "/" + it->second;
+    node(name, it->second, {x.node});
+    return {name, x.shape};
+  }
+  std::string act_name() const {
+    if (!has("activation")) return "linear";
+    const json& a = cfg()["activation"];
+    if (a.is_string()) return a.get<std::string>();
+    fail("\"activation\" must be a name (custom activation objects are not supported)");
+  }
+
+  Out bias_add(const Out& x, std::int64_t channels) {
+    if (!flag("use_bias", true)) return x;
+    std::string b = weight_const("bias", {channels});
+    std::string name = layer_->name + "/BiasAdd";
+    set_str(node(name, "BiasAdd", {x.node, b}), "data_format", "NHWC");
+    return {name, x.shape};
+  }
+
+  // ---- layers ----
+  Out lower(const Layer& l) {
+    const std::string& c = l.class_name;
+    if (c == "InputLayer") return input_layer();
+    if (c == "Conv2D") return conv(false);
+    if (c == "DepthwiseConv2D") return conv(true);
+    if (c == "SeparableConv2D") return separable();
+    if (c == "Dense") return dense();
+    if (c == "BatchNormalization") return batch_norm();
+    if (c == "Activation") {
+      Out x = only_input();
+      std::string a = act_name();
+      if (a == "linear") {
+        node(l.name + "/Identity", "Identity", {x.node});
+        return {l.name + "/Identity", x.shape};
+      }
+      return activation(a, x);
+    }
+    if (c == "ReLU") return relu();
+    if (c == "LeakyReLU") {
+      Out x = only_input();
+      std::string name = l.name + "/LeakyRelu";
+      (*node(name, "LeakyRelu", {x.node})->mutable_attr())["alpha"].set_f(static_cast<float>(num("alpha", 0.3)));
+      return {name, x.shape};
+    }
+    if (c == "MaxPooling2D" || c == "AveragePooling2D") return pool(c == "MaxPooling2D");
+    if (c == "GlobalAveragePooling2D" || c == "GlobalMaxPooling2D") return global_pool(c == "GlobalMaxPooling2D");
+    if (c == "Flatten") {
+      Out x = only_input();
+      if (str("data_format", "channels_last") != "channels_last") channels_last();
+      std::int64_t k = 1;
+      for (std::size_t i = 1; i < x.shape.size(); ++i) k *= x.shape[i];
+      return reshape(x, {-1, k});
+    }
+    if (c == "Reshape") {
+      Out x = only_input();
+      if (!has("target_shape") || !cfg()["target_shape"].is_array()) fail("has no target_shape");
+      Shape s{-1};
+      std::int64_t known = 1, unknown = 0, total = 1;
+      for (std::size_t i = 1; i < x.shape.size(); ++i) total *= x.shape[i];
+      for (const auto& d : cfg()["target_shape"]) {
+        if (!d.is_number_integer()) fail("target_shape must hold integers");
+        s.push_back(d.get<std::int64_t>());
+        if (s.back() == -1) ++unknown; else if (s.back() <= 0) fail("target_shape has a dimension ≤ 0"); else known *= s.back();
+      }
+      if (unknown > 1 || (unknown == 0 && known != total) || (unknown == 1 && total % known != 0))
+        fail("target_shape " + cfg()["target_shape"].dump() + " does not fit its input " + to_string(x.shape));
+      for (auto& d : s) if (&d != &s[0] && d == -1) d = total / known;
+      return reshape(x, s);
+    }
+    if (c == "Dropout" || c == "SpatialDropout2D" || c == "GaussianDropout" || c == "GaussianNoise" ||
+        c == "AlphaDropout" || c == "ActivityRegularization") {
+      Out x = only_input();  // inference: the identity
+      node(l.name + "/Identity", "Identity", {x.node});
+      return {l.name + "/Identity", x.shape};
+    }
+    if (c == "Add") return add();
+    if (c == "Concatenate") return concat();
+    if (c == "ZeroPadding2D") return zero_pad();
+    unsupported("this layer type is not supported; dpurun's Keras reader takes InputLayer, Conv2D, "
+                "DepthwiseConv2D, SeparableConv2D, Dense, BatchNormalization, Activation, ReLU, "
+                "LeakyReLU, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, "
+                "GlobalMaxPooling2D, Flatten, Reshape, Dropout, Add, Concatenate and ZeroPadding2D");
+  }
+
+  Out input_layer() {
+    const json& s = has("batch_input_shape") ? cfg()["batch_input_shape"]
+                    : has("batch_shape")     ? cfg()["batch_shape"]
+                                             : json();
+    if (!s.is_array() || s.size() < 2) fail("has no batch_input_shape");
+    Shape shape{-1};
+    for (std::size_t i = 1; i < s.size(); ++i) {
+      if (!s[i].is_number_integer() || s[i].get<std::int64_t>() <= 0)
+        unsupported("input shape " + s.dump() + " has an open dimension; dpurun needs fixed image sizes");
+      shape.push_back(s[i].get<std::int64_t>());
+    }
+    std::string dtype = str("dtype", "float32");
+    if (dtype != "float32") unsupported("input dtype " + dtype + " (float32 expected)");
+    tf::NodeDef* n = node(layer_->name, "Placeholder", {}, false);
+    (*n->mutable_attr())["dtype"].set_type(tf::DT_FLOAT);
+    auto* ts = (*n->mutable_attr())["shape"].mutable_shape();
+    for (auto d : shape) ts->add_dim()->set_size(d);
+    return {layer_->name, shape};
+  }
+
+  Out conv(bool depthwise) {
+    channels_last();
+    const Out& x = input4d();
+    if (has("groups") && num("groups", 1) != 1) unsupported("grouped convolution (groups > 1)");
+    auto k = ints("kernel_size", 2, {});
+    if (k.size() != 2 || k[0] < 1 || k[1] < 1) fail("has no kernel_size");
+    auto s = ints("strides", 2, {1, 1});
+    auto d = ints("dilation_rate", 2, {1, 1});
+    if (s[0] < 1 || s[1] < 1 || d[0] < 1 || d[1] < 1) fail("strides and dilation_rate must be ≥ 1");
+    if ((s[0] > 1 || s[1] > 1) && (d[0] > 1 || d[1] > 1))
+      unsupported("strides and dilation_rate both above 1 (TensorFlow does not allow it either)");
+    bool same = padding() == "same";
+    std::int64_t cin = x.shape[3];
+    std::int64_t cout = 0;
+    Shape kshape;
+    std::string wname, opname, op;
+    if (depthwise) {
+      std::int64_t mult = static_cast<std::int64_t>(num("depth_multiplier", 1));
+      if (mult < 1) fail("depth_multiplier must be ≥ 1");
+      kshape = {k[0], k[1], cin, mult};
+      cout = cin * mult;
+      wname = "depthwise_kernel";
+      opname = layer_->name + "/depthwise";
+      op = "DepthwiseConv2dNative";
+    } else {
+      cout = static_cast<std::int64_t>(num("filters", 0));
+      if (cout < 1) fail("has no filters");
+      kshape = {k[0], k[1], cin, cout};
+      wname = "kernel";
+      opname = layer_->name + "/convolution";
+      op = "Conv2D";
+    }
+    std::int64_t oh = conv_out(x.shape[1], k[0], s[0], d[0], same), ow = conv_out(x.shape[2], k[1], s[1], d[1], same);
+    if (oh < 1 || ow < 1) fail("the kernel is larger than its input " + to_string(x.shape));
+    std::string w = weight_const(wname, kshape);
+    tf::NodeDef* n = node(opname, op, {x.node, w});
+    set_ints(n, "strides", {1, s[0], s[1], 1});
+    set_ints(n, "dilations", {1, d[0], d[1], 1});
+    set_str(n, "padding", same ? "SAME" : "VALID");
+    set_str(n, "data_format", "NHWC");
+    Out y{opname, {-1, oh, ow, cout}};
+    return activation(act_name(), bias_add(y, cout));
+  }
+
+  Out separable() {
+    channels_last();
+    const Out& x = input4d();
+    auto k = ints("kernel_size", 2, {});
+    if (k.size() != 2 || k[0] < 1 || k[1] < 1) fail("has no kernel_size");
+    auto s = ints("strides", 2, {1, 1});
+    auto d = ints("dilation_rate", 2, {1, 1});
+    if (s[0] < 1 || s[1] < 1 || d[0] < 1 || d[1] < 1) fail("strides and dilation_rate must be ≥ 1");
+    if ((s[0] > 1 || s[1] > 1) && (d[0] > 1 || d[1] > 1))
+      unsupported("strides and dilation_rate both above 1");
+    bool same = padding() == "same";
+    std::int64_t cin = x.shape[3];
+    std::int64_t mult = static_cast<std::int64_t>(num("depth_multiplier", 1));
+    std::int64_t cout = static_cast<std::int64_t>(num("filters", 0));
+    if (mult < 1 || cout < 1) fail("needs filters and depth_multiplier ≥ 1");
+    std::string dw = weight_const("depthwise_kernel", {k[0], k[1], cin, mult});
+    std::string pw = weight_const("pointwise_kernel", {1, 1, cin * mult, cout});
+    std::int64_t oh = conv_out(x.shape[1], k[0], s[0], d[0], same), ow = conv_out(x.shape[2], k[1], s[1], d[1], same);
+    if (oh < 1 || ow < 1) fail("the kernel is larger than its input " + to_string(x.shape));
+    std::string dname = layer_->name + "/separable_conv2d/depthwise";
+    tf::NodeDef* n = node(dname, "DepthwiseConv2dNative", {x.node, dw});
+    set_ints(n, "strides", {1, s[0], s[1], 1});
+    set_ints(n, "dilations", {1, d[0], d[1], 1});
+    set_str(n, "padding", same ? "SAME" : "VALID");
+    set_str(n, "data_format", "NHWC");
+    std::string pname = layer_->name + "/separable_conv2d";
+    n = node(pname, "Conv2D", {dname, pw});
+    set_ints(n, "strides", {1, 1, 1, 1});
+    set_ints(n, "dilations", {1, 1, 1, 1});
+    set_str(n, "padding", "VALID");
+    set_str(n, "data_format", "NHWC");
+    return activation(act_name(), bias_add({pname, {-1, oh, ow, cout}}, cout));
+  }
+
+  Out dense() {
+    const Out& x = only_input();
+    if (x.shape.size() != 2)
+      unsupported("Dense on a " + std::to_string(x.shape.size()) + "-D input " + to_string(x.shape) +
+                  "; put a Flatten before it");
+    std::int64_t units = static_cast<std::int64_t>(num("units", 0));
+    if (units < 1) fail("has no units");
+    std::string w = weight_const("kernel", {x.shape[1], units});
+    std::string name = layer_->name + "/MatMul";
+    tf::NodeDef* n = node(name, "MatMul", {x.node, w});
+    (*n->mutable_attr())["transpose_a"].set_b(false);
+    (*n->mutable_attr())["transpose_b"].set_b(false);
+    return activation(act_name(), bias_add({name, {-1, units}}, units));
+  }
+
+  Out batch_norm() {
+    const Out& x = only_input();
+    int rank = static_cast<int>(x.shape.size());
+    int axis = -1;
+    const json& a = has("axis") ? cfg()["axis"] : json(-1);
+    if (a.is_number_integer())
+      axis = a.get<int>();
+    else if (a.is_array() && a.size() == 1 && a[0].is_number_integer())
+      axis = a[0].get<int>();
+    else
+      unsupported("normalisation over axes " + a.dump() + " (one axis expected)");
+    if (axis < 0) axis += rank;
+    if (axis != rank - 1)
+      unsupported("normalisation over axis " + a.dump() + " of a " + std::to_string(rank) +
+                  "-D tensor; dpurun runs channels_last models (the last axis)");
+    std::int64_t c = x.shape.back();
+    float eps = static_cast<float>(num("epsilon", 1e-3));
+    auto get = [&](const char* name, bool present, float def) {
+      return present ? weight(name, {c}).data : std::vector<float>(static_cast<std::size_t>(c), def);
+    };
+    std::vector<float> gamma = get("gamma", flag("scale", true), 1.f);
+    std::vector<float> beta = get("beta", flag("center", true), 0.f);
+    std::vector<float> mean = weight("moving_mean", {c}).data;
+    std::vector<float> var = weight("moving_variance", {c}).data;
+    const std::string& L = layer_->name;
+    if (rank == 4) {
+      std::string name = L + "/FusedBatchNorm";
+      tf::NodeDef* n = node(name, "FusedBatchNorm",
+                            {x.node, constant(L + "/gamma", {c}, gamma), constant(L + "/beta", {c}, beta),
+                             constant(L + "/moving_mean", {c}, mean), constant(L + "/moving_variance", {c}, var)});
+      (*n->mutable_attr())["epsilon"].set_f(eps);
+      (*n->mutable_attr())["is_training"].set_b(false);
+      set_str(n, "data_format", "NHWC");
+      return {name, x.shape};
+    }
+    // Other ranks: x · scale + shift with the constants folded, as freeze_graph leaves them.
+    std::vector<float> scale(gamma.size()), shift(gamma.size());
+    for (std::size_t i = 0; i < gamma.size(); ++i) {
+      scale[i] = gamma[i] / std::sqrt(var[i] + eps);
+      shift[i] = beta[i] - mean[i] * scale[i];
+    }
+    std::string mul = L + "/batchnorm/mul_1", add = L + "/batchnorm/add_1";
+    node(mul, "Mul", {x.node, constant(L + "/batchnorm/mul", {c}, scale)});
+    node(add, "Add", {mul, constant(L + "/batchnorm/sub", {c}, shift)});
+    return {add, x.shape};
+  }
+
+  Out relu() {
+    Out x = only_input();
+    double slope = num("negative_slope", 0.0), threshold = num("threshold", 0.0);
+    bool capped = has("max_value");
+    double cap = num("max_value", 0.0);
+    if (threshold != 0.0) unsupported("ReLU with a threshold");
+    std::string name;
+    if (!capped && slope == 0.0) {
+      name = layer_->name + "/Relu";
+      node(name, "Relu", {x.node});
+    } else if (capped && cap == 6.0 && slope == 0.0) {
+      name = layer_->name + "/Relu6";
+      node(name, "Relu6", {x.node});
+    } else if (!capped && slope > 0.0) {
+      name = layer_->name + "/LeakyRelu";
+      (*node(name, "LeakyRelu", {x.node})->mutable_attr())["alpha"].set_f(static_cast<float>(slope));
+    } else {
+      unsupported("ReLU with max_value " + cfg()["max_value"].dump() + " and negative_slope " +
+                  std::to_string(slope) + " (supported: plain, max_value 6, or a negative slope)");
+    }
+    return {name, x.shape};
+  }
+
+  Out pool(bool max) {
+    channels_last();
+    const Out& x = input4d();
+    auto k = ints("pool_size", 2, {2, 2});
+    auto s = has("strides") ? ints("strides", 2, {}) : k;
+    if (k[0] < 1 || k[1] < 1 || s[0] < 1 || s[1] < 1) fail("pool_size and strides must be ≥ 1");
+    bool same = padding() == "same";
+    std::int64_t oh = conv_out(x.shape[1], k[0], s[0], 1, same), ow = conv_out(x.shape[2], k[1], s[1], 1, same);
+    if (oh < 1 || ow < 1) fail("the pool window is larger than its input " + to_string(x.shape));
+    std::string name = layer_->name + (max ? "/MaxPool" : "/AvgPool");
+    tf::NodeDef* n = node(name, max ? "MaxPool" : "AvgPool", {x.node});
+    set_ints(n, "ksize", {1, k[0], k[1], 1});
+    set_ints(n, "strides", {1, s[0], s[1], 1});
+    set_str(n, "padding", same ? "SAME" : "VALID");
+    set_str(n, "data_format", "NHWC");
+    return {name, {-1, oh, ow, x.shape[3]}};
+  }
+
+  Out global_pool(bool max) {
+    channels_last();
+    const Out& x = input4d();
+    bool keep = flag("keepdims", false);
+    std::string name = layer_->name + (max ? "/Max" : "/Mean");
+    std::string axes = constant_i32(name + "/reduction_indices", {2}, {1, 2});
+    tf::NodeDef* n = node(name, max ? "Max" : "Mean", {x.node, axes});
+    (*n->mutable_attr())["keep_dims"].set_b(keep);
+    (*n->mutable_attr())["Tidx"].set_type(tf::DT_INT32);
+    return {name, keep ? Shape{-1, 1, 1, x.shape[3]} : Shape{-1, x.shape[3]}};
+  }
+
+  Out reshape(const Out& x, const Shape& to) {
+    std::string name = layer_->name + "/Reshape";
+    std::vector<std::int32_t> dims(to.begin(), to.end());
+    std::string shape = constant_i32(name + "/shape", {static_cast<std::int64_t>(to.size())}, dims);
+    (*node(name, "Reshape", {x.node, shape})->mutable_attr())["Tshape"].set_type(tf::DT_INT32);
+    return {name, to};
+  }
+
+  Out add() {
+    if (layer_->inbound.size() < 2) fail("needs at least two inputs");
+    Out acc = input(0);
+    for (std::size_t i = 1; i < layer_->inbound.size(); ++i) {
+      const Out& y = input(i);
+      if (y.shape != acc.shape)
+        unsupported("adds " + to_string(acc.shape) + " and " + to_string(y.shape) + " (shapes must be equal)");
+      std::string name = layer_->name + "/add" + (i == 1 ? "" : "_" + std::to_string(i - 1));
+      node(name, "Add", {acc.node, y.node});
+      acc.node = name;
+    }
+    return acc;
+  }
+
+  Out concat() {
+    if (layer_->inbound.empty()) fail("has no inputs");
+    Out first = input(0);
+    int rank = static_cast<int>(first.shape.size());
+    int axis = static_cast<int>(num("axis", -1));
+    if (axis < 0) axis += rank;
+    if (axis < 1 || axis >= rank) unsupported("concatenation over axis " + std::to_string(axis));
+    Shape shape = first.shape;
+    shape[static_cast<std::size_t>(axis)] = 0;
+    std::vector<std::string> ins;
+    for (std::size_t i = 0; i < layer_->inbound.size(); ++i) {
+      const Out& y = input(i);
+      for (int d = 0; d < rank; ++d)
+        if (static_cast<int>(y.shape.size()) != rank || (d != axis && y.shape[static_cast<std::size_t>(d)] != first.shape[static_cast<std::size_t>(d)]))
+          fail("concatenates " + to_string(first.shape) + " and " + to_string(y.shape) + " over axis " + std::to_string(axis));
+      shape[static_cast<std::size_t>(axis)] += y.shape[static_cast<std::size_t>(axis)];
+      ins.push_back(y.node);
+    }
+    std::string name = layer_->name + "/concat";
+    ins.push_back(constant_i32(name + "/axis", {}, {axis}));
+    tf::NodeDef* n = node(name, "ConcatV2", ins);
+    (*n->mutable_attr())["N"].set_i(static_cast<std::int64_t>(layer_->inbound.size()));
+    (*n->mutable_attr())["Tidx"].set_type(tf::DT_INT32);
+    return {name, shape};
+  }
+
+  Out zero_pad() {
+    channels_last();
+    const Out& x = input4d();
+    std::int64_t t = 1, b = 1, l = 1, r = 1;
+    const json& p = has("padding") ? cfg()["padding"] : json(1);
+    auto get = [&](const json& v) {
+      if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > (1 << 16))
+        fail("padding " + p.dump() + " must hold integers ≥ 0");
+      return v.get<std::int64_t>();
+    };
+    if (p.is_number_integer()) {
+      t = b = l = r = get(p);
+    } else if (p.is_array() && p.size() == 2 && p[0].is_number_integer()) {
+      t = b = get(p[0]);
+      l = r = get(p[1]);
+    } else if (p.is_array() && p.size() == 2 && p[0].is_array() && p[0].size() == 2 && p[1].is_array() && p[1].size() == 2) {
+      t = get(p[0][0]); b = get(p[0][1]); l = get(p[1][0]); r = get(p[1][1]);
+    } else {
+      fail("padding " + p.dump() + " is not an int, (h, w) or ((top, bottom), (left, right))");
+    }
+    std::string name = layer_->name + "/Pad";
+    std::string pads = constant_i32(name + "/paddings", {4, 2},
+                                    {0, 0, static_cast<std::int32_t>(t), static_cast<std::int32_t>(b),
+                                     static_cast<std::int32_t>(l), static_cast<std::int32_t>(r), 0, 0});
+    (*node(name, "Pad", {x.node, pads})->mutable_attr())["Tpaddings"].set_type(tf::DT_INT32);
+    return {name, {-1, x.shape[1] + t + b, x.shape[2] + l + r, x.shape[3]}};
+  }
+};
+
+}  // namespace
+
+FrozenGraph freeze(const Model& model) { return Freezer(model).run(); }
+
+}  // namespace dpurun::keras
+
+namespace dpurun {
+
+FreezeResult freeze_keras(const std::string& model, const std::string& weights) {
+  keras::Model m = keras::read_model(model, weights);
+  keras::FrozenGraph f = keras::freeze(m);
+  FreezeResult r;
+  if (!f.graph.SerializeToString(&r.graph_def))
+    throw Error(ErrorCode::kInternal, m.source + ": the frozen graph could not be serialized");
+  r.keras_version = m.keras_version;
+  for (const auto& e : f.inputs) r.inputs.push_back({e.node, e.shape});
+  for (const auto& e : f.outputs) r.outputs.push_back({e.node, e.shape});
+  r.nodes = static_cast<std::size_t>(f.graph.node_size());
+  return r;
+}
+
+}  // namespace dpurun
