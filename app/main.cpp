@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
   CLI::App app{"dpurun: run, benchmark and check Vitis AI DPU models, with a CPU reference"};
   app.set_version_flag("--version", std::string("dpurun ") + dpurun::version());
   app.require_subcommand(1);
-  std::vector<Command> commands{add_eval(app), add_bench(app), add_check(app), add_images(app), add_doctor(app), add_inspect(app)};
+  std::vector<Command> commands{add_eval(app), add_bench(app), add_check(app), add_images(app), add_doctor(app), add_inspect(app), add_freeze(app)};
 
   try {
     app.parse(argc, argv);

@@ -14,6 +14,15 @@ std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return v && *v ? v : fallback;
 }
+
+// A Keras architecture (model.to_json()) rather than a manifest: {"class_name": …, "config": …}.
+bool is_keras_architecture(const std::string& path) {
+  std::ifstream in(path);
+  std::string head(256, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  return head.find("\"class_name\"") != std::string::npos && head.find("\"files\"") == std::string::npos;
+}
 }  // namespace
 
 std::string models_dir() { return env_or("DPURUN_MODELS", DPURUN_SOURCE_DIR "/models"); }
@@ -39,7 +48,7 @@ ResolvedModel resolve_model(const std::string& model, const std::string& manifes
     }
     return ResolvedModel{std::move(m), std::move(file), std::move(v)};
   };
-  bool is_json = fs::path(model).extension() == ".json";
+  bool is_json = fs::path(model).extension() == ".json" && !is_keras_architecture(model);
   if (!manifest_arg.empty()) {
     Manifest m = Manifest::load(manifest_arg, model_root());
     return pick(std::move(m), is_json || !fs::exists(model, ec) ? "" : model, variant);

@@ -22,5 +22,6 @@ Command add_check(CLI::App& app);
 Command add_images(CLI::App& app);
 Command add_doctor(CLI::App& app);
 Command add_inspect(CLI::App& app);
+Command add_freeze(CLI::App& app);
 
 }  // namespace dpurun::app

@@ -33,9 +33,10 @@ void add_run_options(CLI::App* cmd, RunArgs& a) {
   cmd->add_option("--kernels", a.kernels, "fast (oneDNN) or reference (plain loops)")
       ->capture_default_str()
       ->check(CLI::IsMember({"fast", "reference"}));
-  cmd->add_option("--weights-from", a.weights_from,
-                  "For a compiled .xmodel: the quantized .xmodel it was compiled from (its "
-                  "weights run once ops, shapes and fix points are checked to agree)");
+  cmd->add_option("-w,--weights,--weights-from", a.weights_from,
+                  "The file the model's weights come from: for a Keras architecture .json, its "
+                  "weights .h5; for a compiled .xmodel, the quantized .xmodel it was compiled "
+                  "from (its weights run once ops, shapes and fix points are checked to agree)");
 }
 
 EvalSettings run_settings(const RunArgs& a, ResolvedModel& rm) {
