@@ -151,13 +151,13 @@ TEST(Cli, TiedOutputsPredictTheLowestClass) {
 // Starts the CLI with `args`, sends SIGINT after `ms`, and returns its exit code (-1 when a
 // signal killed it instead of a clean stop).
 int interrupted_exit(std::vector<std::string> args, int ms) {
-  std::string cli = DPURUN_CLI;
-  args.insert(args.begin(), cli);
+  auto cli = test::cli_argv();
+  args.insert(args.begin(), cli.begin(), cli.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
-  if (posix_spawn(&pid, cli.c_str(), nullptr, nullptr, argv.data(), environ) != 0) return -2;
+  if (posix_spawn(&pid, cli[0].c_str(), nullptr, nullptr, argv.data(), environ) != 0) return -2;
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   kill(pid, SIGINT);
   int status = 0;

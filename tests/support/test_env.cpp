@@ -94,7 +94,19 @@ std::vector<int> top1(const std::vector<float>& outputs, std::size_t classes) {
   return t;
 }
 
-CliResult run_cli(const std::string& args) { return run_command(std::string(DPURUN_CLI) + " " + args); }
+std::vector<std::string> cli_argv() {
+  std::vector<std::string> argv;
+  std::istringstream emulator(DPURUN_CLI_EMULATOR);
+  for (std::string word; emulator >> word;) argv.push_back(word);
+  argv.push_back(DPURUN_CLI);
+  return argv;
+}
+
+CliResult run_cli(const std::string& args) {
+  std::string cmd;
+  for (const auto& a : cli_argv()) cmd += a + " ";
+  return run_command(cmd + args);
+}
 
 CliResult run_command(const std::string& command) {
   std::string cmd = command + " 2>&1";

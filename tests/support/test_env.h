@@ -44,6 +44,9 @@ struct CliResult {
   std::string output;
 };
 CliResult run_cli(const std::string& args);
+// The command line that starts the CLI: its path, behind the cross-compiling emulator
+// (qemu-aarch64) where the tests run under one.
+std::vector<std::string> cli_argv();
 // Runs a shell command; its exit code and combined output.
 CliResult run_command(const std::string& command);
 
