@@ -9,9 +9,17 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libssl-dev libhdf5-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium  # the test suite renders the HTML report headless
+  openssh-server openssh-client jq  # board/deploy.sh, tested against an sshd on loopback
 )
-# `install-deps.sh fuzz`: also clang with libFuzzer and its sanitizer runtimes.
-if [ "${1:-}" = "fuzz" ]; then packages+=(clang libclang-rt-14-dev); fi
+for extra in "$@"; do
+  case "$extra" in
+    # clang with libFuzzer and its sanitizer runtimes
+    fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    # the aarch64 cross build (board/make-sysroot.sh, --preset aarch64) and its tests under qemu
+    board) packages+=(g++-aarch64-linux-gnu qemu-user debootstrap) ;;
+    *) echo "install-deps: unknown extra '$extra' (fuzz, board)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
