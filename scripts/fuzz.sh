@@ -39,4 +39,5 @@ run cifar_bin 0 "$bin_seeds"
 rm -rf "$bin_seeds"
 run manifest 0 models
 run baseline 0 models/baselines
+run keras_config 100000 tests/fuzz/seeds/keras_config "$shared/models/keras-h5/krithghosh-cifar10" "$shared/models/keras-h5/joshkovi-cs370"
 echo "fuzzing: no findings"
