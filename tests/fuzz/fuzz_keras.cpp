@@ -20,7 +20,8 @@ namespace {
 
 const std::filesystem::path& scratch() {
   static const std::filesystem::path dir = [] {
-    auto d = std::filesystem::temp_directory_path() / ("dpurun-fuzz-keras-" + std::to_string(getpid()));
+    auto d =
+        std::filesystem::temp_directory_path() / ("dpurun-fuzz-keras-" + std::to_string(getpid()));
     std::filesystem::create_directories(d);
     auto w = [](std::string name, std::vector<std::int64_t> shape) {
       std::size_t n = 1;
@@ -42,7 +43,8 @@ const std::filesystem::path& scratch() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto arch = scratch() / "arch.json";
-  std::ofstream(arch, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  std::ofstream(arch, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   const std::string weights = (scratch() / "w.h5").string();
   try {
     dpurun::freeze_keras(arch.string(), weights);

@@ -22,7 +22,8 @@ void string_attr(hid_t obj, const char* name, const std::vector<std::string>& va
     H5Tset_size(type, width);
     H5Tset_strpad(type, H5T_STR_NULLPAD);
     std::string buf(width * values.size(), '\0');
-    for (std::size_t i = 0; i < values.size(); ++i) buf.replace(i * width, values[i].size(), values[i]);
+    for (std::size_t i = 0; i < values.size(); ++i)
+      buf.replace(i * width, values[i].size(), values[i]);
     hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
     check(H5Awrite(a, type, buf.data()), name);
     H5Aclose(a);
@@ -63,7 +64,8 @@ void write_layers(hid_t group, const std::vector<KerasLayerWeights>& layers, boo
         hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
         hid_t d = H5Dcreate2(inner, (w.name + ":0").c_str(), H5T_IEEE_F32LE, space, H5P_DEFAULT,
                              H5P_DEFAULT, H5P_DEFAULT);
-        check(H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, w.data.data()), "weights");
+        check(H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, w.data.data()),
+              "weights");
         H5Dclose(d);
         H5Sclose(space);
       }

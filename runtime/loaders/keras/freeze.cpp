@@ -43,9 +43,12 @@ class Freezer {
 
   // ---- errors ----
   [[noreturn]] void fail(const std::string& what, ErrorCode code = ErrorCode::kInvalidModel) const {
-    throw Error(code, m_.source + ": layer '" + layer_->name + "' (" + layer_->class_name + "): " + what);
+    throw Error(code,
+                m_.source + ": layer '" + layer_->name + "' (" + layer_->class_name + "): " + what);
   }
-  [[noreturn]] void unsupported(const std::string& what) const { fail(what, ErrorCode::kUnsupported); }
+  [[noreturn]] void unsupported(const std::string& what) const {
+    fail(what, ErrorCode::kUnsupported);
+  }
 
   // ---- config ----
   const json& cfg() const { return layer_->config; }
@@ -66,7 +69,8 @@ class Freezer {
     return cfg()[key].get<bool>();
   }
   // An int or a list of `n` ints (kernel_size: 3 or [3, 3]).
-  std::vector<std::int64_t> ints(const char* key, std::size_t n, std::vector<std::int64_t> def) const {
+  std::vector<std::int64_t> ints(const char* key, std::size_t n,
+                                 std::vector<std::int64_t> def) const {
     if (!has(key)) return def;
     const json& v = cfg()[key];
     std::vector<std::int64_t> out;
@@ -102,7 +106,8 @@ class Freezer {
   }
   const Out& input4d() const {
     const Out& x = only_input();
-    if (x.shape.size() != 4) fail("expects an image tensor (N, H, W, C), gets " + to_string(x.shape));
+    if (x.shape.size() != 4)
+      fail("expects an image tensor (N, H, W, C), gets " + to_string(x.shape));
     return x;
   }
   const Weight& weight(const std::string& name, const Shape& want) const {
@@ -136,16 +141,19 @@ class Freezer {
   static void set_str(tf::NodeDef* n, const char* attr, const std::string& s) {
     (*n->mutable_attr())[attr].set_s(s);
   }
-  std::string constant(const std::string& name, const Shape& shape, const std::vector<float>& data) {
+  std::string constant(const std::string& name, const Shape& shape,
+                       const std::vector<float>& data) {
     tf::NodeDef* n = node(name, "Const", {}, false);
     (*n->mutable_attr())["dtype"].set_type(tf::DT_FLOAT);
     tf::TensorProto* t = (*n->mutable_attr())["value"].mutable_tensor();
     t->set_dtype(tf::DT_FLOAT);
     for (auto d : shape) t->mutable_tensor_shape()->add_dim()->set_size(d);
-    t->set_tensor_content(std::string(reinterpret_cast<const char*>(data.data()), data.size() * sizeof(float)));
+    t->set_tensor_content(
+        std::string(reinterpret_cast<const char*>(data.data()), data.size() * sizeof(float)));
     return name;
   }
-  std::string constant_i32(const std::string& name, const Shape& shape, const std::vector<std::int32_t>& v) {
+  std::string constant_i32(const std::string& name, const Shape& shape,
+                           const std::vector<std::int32_t>& v) {
     tf::NodeDef* n = node(name, "Const", {}, false);
     (*n->mutable_attr())["dtype"].set_type(tf::DT_INT32);
     tf::TensorProto* t = (*n->mutable_attr())["value"].mutable_tensor();
@@ -159,7 +167,8 @@ class Freezer {
   }
 
   // ---- shapes ----
-  static std::int64_t conv_out(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t d, bool same) {
+  static std::int64_t conv_out(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t d,
+                               bool same) {
     if (same) return (in + s - 1) / s;
     return (in - d * (k - 1) - 1) / s + 1;
   }
@@ -171,13 +180,14 @@ class Freezer {
 
   // Appends the activation named `act` after `x`; "linear" adds nothing.
   Out activation(const std::string& act, Out x) {
-    static const std::map<std::string, std::string> ops{{"relu", "Relu"}, {"relu6", "Relu6"},
-                                                        {"softmax", "Softmax"}, {"sigmoid", "Sigmoid"},
-                                                        {"tanh", "Tanh"}, {"elu", "Elu"}};
+    static const std::map<std::string, std::string> ops{
+        {"relu", "Relu"},       {"relu6", "Relu6"}, {"softmax", "Softmax"},
+        {"sigmoid", "Sigmoid"}, {"tanh", "Tanh"},   {"elu", "Elu"}};
     if (act == "linear") return x;
     auto it = ops.find(act);
     if (it == ops.end())
-      unsupported("activation '" + act + "' (supported: linear, relu, relu6, softmax, sigmoid, tanh, elu)");
+      unsupported("activation '" + act +
+                  "' (supported: linear, relu, relu6, softmax, sigmoid, tanh, elu)");
     std::string name = layer_->name + "/" + it->second;
     node(name, it->second, {x.node});
     return {name, x.shape};
@@ -219,11 +229,13 @@ class Freezer {
     if (c == "LeakyReLU") {
       Out x = only_input();
       std::string name = l.name + "/LeakyRelu";
-      (*node(name, "LeakyRelu", {x.node})->mutable_attr())["alpha"].set_f(static_cast<float>(num("alpha", 0.3)));
+      (*node(name, "LeakyRelu", {x.node})->mutable_attr())["alpha"].set_f(
+          static_cast<float>(num("alpha", 0.3)));
       return {name, x.shape};
     }
     if (c == "MaxPooling2D" || c == "AveragePooling2D") return pool(c == "MaxPooling2D");
-    if (c == "GlobalAveragePooling2D" || c == "GlobalMaxPooling2D") return global_pool(c == "GlobalMaxPooling2D");
+    if (c == "GlobalAveragePooling2D" || c == "GlobalMaxPooling2D")
+      return global_pool(c == "GlobalMaxPooling2D");
     if (c == "Flatten") {
       Out x = only_input();
       if (str("data_format", "channels_last") != "channels_last") channels_last();
@@ -240,15 +252,22 @@ class Freezer {
       for (const auto& d : cfg()["target_shape"]) {
         if (!d.is_number_integer()) fail("target_shape must hold integers");
         s.push_back(d.get<std::int64_t>());
-        if (s.back() == -1) ++unknown; else if (s.back() <= 0) fail("target_shape has a dimension ≤ 0"); else known *= s.back();
+        if (s.back() == -1)
+          ++unknown;
+        else if (s.back() <= 0)
+          fail("target_shape has a dimension ≤ 0");
+        else
+          known *= s.back();
       }
       if (unknown > 1 || (unknown == 0 && known != total) || (unknown == 1 && total % known != 0))
-        fail("target_shape " + cfg()["target_shape"].dump() + " does not fit its input " + to_string(x.shape));
-      for (auto& d : s) if (&d != &s[0] && d == -1) d = total / known;
+        fail("target_shape " + cfg()["target_shape"].dump() + " does not fit its input " +
+             to_string(x.shape));
+      for (auto& d : s)
+        if (&d != &s[0] && d == -1) d = total / known;
       return reshape(x, s);
     }
-    if (c == "Dropout" || c == "SpatialDropout2D" || c == "GaussianDropout" || c == "GaussianNoise" ||
-        c == "AlphaDropout" || c == "ActivityRegularization") {
+    if (c == "Dropout" || c == "SpatialDropout2D" || c == "GaussianDropout" ||
+        c == "GaussianNoise" || c == "AlphaDropout" || c == "ActivityRegularization") {
       Out x = only_input();  // inference: the identity
       node(l.name + "/Identity", "Identity", {x.node});
       return {l.name + "/Identity", x.shape};
@@ -256,10 +275,11 @@ class Freezer {
     if (c == "Add") return add();
     if (c == "Concatenate") return concat();
     if (c == "ZeroPadding2D") return zero_pad();
-    unsupported("this layer type is not supported; dpurun's Keras reader takes InputLayer, Conv2D, "
-                "DepthwiseConv2D, SeparableConv2D, Dense, BatchNormalization, Activation, ReLU, "
-                "LeakyReLU, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, "
-                "GlobalMaxPooling2D, Flatten, Reshape, Dropout, Add, Concatenate and ZeroPadding2D");
+    unsupported(
+        "this layer type is not supported; dpurun's Keras reader takes InputLayer, Conv2D, "
+        "DepthwiseConv2D, SeparableConv2D, Dense, BatchNormalization, Activation, ReLU, "
+        "LeakyReLU, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, "
+        "GlobalMaxPooling2D, Flatten, Reshape, Dropout, Add, Concatenate and ZeroPadding2D");
   }
 
   Out input_layer() {
@@ -270,7 +290,8 @@ class Freezer {
     Shape shape{-1};
     for (std::size_t i = 1; i < s.size(); ++i) {
       if (!s[i].is_number_integer() || s[i].get<std::int64_t>() <= 0)
-        unsupported("input shape " + s.dump() + " has an open dimension; dpurun needs fixed image sizes");
+        unsupported("input shape " + s.dump() +
+                    " has an open dimension; dpurun needs fixed image sizes");
       shape.push_back(s[i].get<std::int64_t>());
     }
     std::string dtype = str("dtype", "float32");
@@ -314,7 +335,8 @@ class Freezer {
       opname = layer_->name + "/convolution";
       op = "Conv2D";
     }
-    std::int64_t oh = conv_out(x.shape[1], k[0], s[0], d[0], same), ow = conv_out(x.shape[2], k[1], s[1], d[1], same);
+    std::int64_t oh = conv_out(x.shape[1], k[0], s[0], d[0], same),
+                 ow = conv_out(x.shape[2], k[1], s[1], d[1], same);
     if (oh < 1 || ow < 1) fail("the kernel is larger than its input " + to_string(x.shape));
     std::string w = weight_const(wname, kshape);
     tf::NodeDef* n = node(opname, op, {x.node, w});
@@ -343,7 +365,8 @@ class Freezer {
     if (mult < 1 || cout < 1) fail("needs filters and depth_multiplier ≥ 1");
     std::string dw = weight_const("depthwise_kernel", {k[0], k[1], cin, mult});
     std::string pw = weight_const("pointwise_kernel", {1, 1, cin * mult, cout});
-    std::int64_t oh = conv_out(x.shape[1], k[0], s[0], d[0], same), ow = conv_out(x.shape[2], k[1], s[1], d[1], same);
+    std::int64_t oh = conv_out(x.shape[1], k[0], s[0], d[0], same),
+                 ow = conv_out(x.shape[2], k[1], s[1], d[1], same);
     if (oh < 1 || ow < 1) fail("the kernel is larger than its input " + to_string(x.shape));
     std::string dname = layer_->name + "/separable_conv2d/depthwise";
     tf::NodeDef* n = node(dname, "DepthwiseConv2dNative", {x.node, dw});
@@ -363,8 +386,8 @@ class Freezer {
   Out dense() {
     const Out& x = only_input();
     if (x.shape.size() != 2)
-      unsupported("Dense on a " + std::to_string(x.shape.size()) + "-D input " + to_string(x.shape) +
-                  "; put a Flatten before it");
+      unsupported("Dense on a " + std::to_string(x.shape.size()) + "-D input " +
+                  to_string(x.shape) + "; put a Flatten before it");
     std::int64_t units = static_cast<std::int64_t>(num("units", 0));
     if (units < 1) fail("has no units");
     std::string w = weight_const("kernel", {x.shape[1], units});
@@ -393,7 +416,8 @@ class Freezer {
     std::int64_t c = x.shape.back();
     float eps = static_cast<float>(num("epsilon", 1e-3));
     auto get = [&](const char* name, bool present, float def) {
-      return present ? weight(name, {c}).data : std::vector<float>(static_cast<std::size_t>(c), def);
+      return present ? weight(name, {c}).data
+                     : std::vector<float>(static_cast<std::size_t>(c), def);
     };
     std::vector<float> gamma = get("gamma", flag("scale", true), 1.f);
     std::vector<float> beta = get("beta", flag("center", true), 0.f);
@@ -402,9 +426,10 @@ class Freezer {
     const std::string& L = layer_->name;
     if (rank == 4) {
       std::string name = L + "/FusedBatchNorm";
-      tf::NodeDef* n = node(name, "FusedBatchNorm",
-                            {x.node, constant(L + "/gamma", {c}, gamma), constant(L + "/beta", {c}, beta),
-                             constant(L + "/moving_mean", {c}, mean), constant(L + "/moving_variance", {c}, var)});
+      tf::NodeDef* n = node(
+          name, "FusedBatchNorm",
+          {x.node, constant(L + "/gamma", {c}, gamma), constant(L + "/beta", {c}, beta),
+           constant(L + "/moving_mean", {c}, mean), constant(L + "/moving_variance", {c}, var)});
       (*n->mutable_attr())["epsilon"].set_f(eps);
       (*n->mutable_attr())["is_training"].set_b(false);
       set_str(n, "data_format", "NHWC");
@@ -437,7 +462,8 @@ class Freezer {
       node(name, "Relu6", {x.node});
     } else if (!capped && slope > 0.0) {
       name = layer_->name + "/LeakyRelu";
-      (*node(name, "LeakyRelu", {x.node})->mutable_attr())["alpha"].set_f(static_cast<float>(slope));
+      (*node(name, "LeakyRelu", {x.node})->mutable_attr())["alpha"].set_f(
+          static_cast<float>(slope));
     } else {
       unsupported("ReLU with max_value " + cfg()["max_value"].dump() + " and negative_slope " +
                   std::to_string(slope) + " (supported: plain, max_value 6, or a negative slope)");
@@ -452,7 +478,8 @@ class Freezer {
     auto s = has("strides") ? ints("strides", 2, {}) : k;
     if (k[0] < 1 || k[1] < 1 || s[0] < 1 || s[1] < 1) fail("pool_size and strides must be ≥ 1");
     bool same = padding() == "same";
-    std::int64_t oh = conv_out(x.shape[1], k[0], s[0], 1, same), ow = conv_out(x.shape[2], k[1], s[1], 1, same);
+    std::int64_t oh = conv_out(x.shape[1], k[0], s[0], 1, same),
+                 ow = conv_out(x.shape[2], k[1], s[1], 1, same);
     if (oh < 1 || ow < 1) fail("the pool window is larger than its input " + to_string(x.shape));
     std::string name = layer_->name + (max ? "/MaxPool" : "/AvgPool");
     tf::NodeDef* n = node(name, max ? "MaxPool" : "AvgPool", {x.node});
@@ -489,7 +516,8 @@ class Freezer {
     for (std::size_t i = 1; i < layer_->inbound.size(); ++i) {
       const Out& y = input(i);
       if (y.shape != acc.shape)
-        unsupported("adds " + to_string(acc.shape) + " and " + to_string(y.shape) + " (shapes must be equal)");
+        unsupported("adds " + to_string(acc.shape) + " and " + to_string(y.shape) +
+                    " (shapes must be equal)");
       std::string name = layer_->name + "/add" + (i == 1 ? "" : "_" + std::to_string(i - 1));
       node(name, "Add", {acc.node, y.node});
       acc.node = name;
@@ -510,8 +538,11 @@ class Freezer {
     for (std::size_t i = 0; i < layer_->inbound.size(); ++i) {
       const Out& y = input(i);
       for (int d = 0; d < rank; ++d)
-        if (static_cast<int>(y.shape.size()) != rank || (d != axis && y.shape[static_cast<std::size_t>(d)] != first.shape[static_cast<std::size_t>(d)]))
-          fail("concatenates " + to_string(first.shape) + " and " + to_string(y.shape) + " over axis " + std::to_string(axis));
+        if (static_cast<int>(y.shape.size()) != rank ||
+            (d != axis &&
+             y.shape[static_cast<std::size_t>(d)] != first.shape[static_cast<std::size_t>(d)]))
+          fail("concatenates " + to_string(first.shape) + " and " + to_string(y.shape) +
+               " over axis " + std::to_string(axis));
       shape[static_cast<std::size_t>(axis)] += y.shape[static_cast<std::size_t>(axis)];
       ins.push_back(y.node);
     }
@@ -538,15 +569,20 @@ class Freezer {
     } else if (p.is_array() && p.size() == 2 && p[0].is_number_integer()) {
       t = b = get(p[0]);
       l = r = get(p[1]);
-    } else if (p.is_array() && p.size() == 2 && p[0].is_array() && p[0].size() == 2 && p[1].is_array() && p[1].size() == 2) {
-      t = get(p[0][0]); b = get(p[0][1]); l = get(p[1][0]); r = get(p[1][1]);
+    } else if (p.is_array() && p.size() == 2 && p[0].is_array() && p[0].size() == 2 &&
+               p[1].is_array() && p[1].size() == 2) {
+      t = get(p[0][0]);
+      b = get(p[0][1]);
+      l = get(p[1][0]);
+      r = get(p[1][1]);
     } else {
       fail("padding " + p.dump() + " is not an int, (h, w) or ((top, bottom), (left, right))");
     }
     std::string name = layer_->name + "/Pad";
-    std::string pads = constant_i32(name + "/paddings", {4, 2},
-                                    {0, 0, static_cast<std::int32_t>(t), static_cast<std::int32_t>(b),
-                                     static_cast<std::int32_t>(l), static_cast<std::int32_t>(r), 0, 0});
+    std::string pads =
+        constant_i32(name + "/paddings", {4, 2},
+                     {0, 0, static_cast<std::int32_t>(t), static_cast<std::int32_t>(b),
+                      static_cast<std::int32_t>(l), static_cast<std::int32_t>(r), 0, 0});
     (*node(name, "Pad", {x.node, pads})->mutable_attr())["Tpaddings"].set_type(tf::DT_INT32);
     return {name, {-1, x.shape[1] + t + b, x.shape[2] + l + r, x.shape[3]}};
   }

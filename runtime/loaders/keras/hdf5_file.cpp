@@ -10,7 +10,8 @@
 namespace dpurun::keras {
 namespace {
 
-// The HDF5 library is not built thread-safe everywhere (Debian's serial flavour): one call at a time.
+// The HDF5 library is not built thread-safe everywhere (Debian's serial flavour): one call at a
+// time.
 std::recursive_mutex& h5_mutex() {
   static std::recursive_mutex m;
   return m;
@@ -115,7 +116,8 @@ std::vector<std::string> Hdf5Group::strings(const std::string& attribute) const 
     H5Dvlen_reclaim(mem.id, space.id, H5P_DEFAULT, ptrs.data());
   } else {
     std::size_t size = H5Tget_size(type.id);
-    if (size == 0 || size > (std::size_t{1} << 26) / static_cast<std::size_t>(std::max<hssize_t>(n, 1)))
+    if (size == 0 ||
+        size > (std::size_t{1} << 26) / static_cast<std::size_t>(std::max<hssize_t>(n, 1)))
       bad(at, "string attribute of unreadable size");
     Handle mem{H5Tcopy(type.id), H5Tclose};
     std::string buf(size * static_cast<std::size_t>(n), '\0');
@@ -169,8 +171,8 @@ std::vector<std::string> Hdf5Group::children() const {
   H5G_info_t info;
   if (H5Gget_info(*id_, &info) < 0) bad(where(""), "group cannot be listed");
   for (hsize_t i = 0; i < info.nlinks && i < static_cast<hsize_t>(kMaxStrings); ++i) {
-    ssize_t len = H5Lget_name_by_idx(*id_, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0,
-                                     H5P_DEFAULT);
+    ssize_t len =
+        H5Lget_name_by_idx(*id_, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
     if (len < 0 || len > 4096) bad(where(""), "group cannot be listed");
     std::string name(static_cast<std::size_t>(len) + 1, '\0');
     H5Lget_name_by_idx(*id_, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(),

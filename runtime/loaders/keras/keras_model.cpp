@@ -30,8 +30,9 @@ void refuse_keras1(const std::string& source, const std::string& version) {
 
 // Keras 1 configs have layer classes and argument names Keras 2 renamed.
 void check_not_keras1_config(const std::string& source, const json& layer) {
-  static const std::set<std::string> k1_classes{"Convolution2D", "Convolution1D", "AtrousConvolution2D",
-                                                "SeparableConvolution2D", "Deconvolution2D"};
+  static const std::set<std::string> k1_classes{"Convolution2D", "Convolution1D",
+                                                "AtrousConvolution2D", "SeparableConvolution2D",
+                                                "Deconvolution2D"};
   const json& cfg = layer.value("config", json::object());
   if (k1_classes.count(layer.value("class_name", "")) ||
       (cfg.is_object() && (cfg.contains("nb_filter") || cfg.contains("border_mode") ||
@@ -109,8 +110,10 @@ void parse_functional(const std::string& source, const json& cfg, Model& m) {
     const json& nodes = j.value("inbound_nodes", json::array());
     if (!nodes.is_array()) bad(source, "layer '" + l.name + "': inbound_nodes is malformed");
     if (nodes.size() > 1)
-      bad(source, "layer '" + l.name + "' is called " + std::to_string(nodes.size()) +
-                      " times (shared layers are not supported)", ErrorCode::kUnsupported);
+      bad(source,
+          "layer '" + l.name + "' is called " + std::to_string(nodes.size()) +
+              " times (shared layers are not supported)",
+          ErrorCode::kUnsupported);
     if (nodes.size() == 1) {
       const json& node = nodes[0];
       if (!node.is_array()) bad(source, "layer '" + l.name + "': inbound_nodes is malformed");
@@ -119,8 +122,10 @@ void parse_functional(const std::string& source, const json& cfg, Model& m) {
           bad(source, "layer '" + l.name + "': inbound_nodes is malformed");
         if (!in[1].is_number_integer() || in[1].get<std::int64_t>() != 0 ||
             !in[2].is_number_integer() || in[2].get<std::int64_t>() != 0)
-          bad(source, "layer '" + l.name + "' takes a second output or call of '" +
-                          in[0].get<std::string>() + "' (not supported)", ErrorCode::kUnsupported);
+          bad(source,
+              "layer '" + l.name + "' takes a second output or call of '" +
+                  in[0].get<std::string>() + "' (not supported)",
+              ErrorCode::kUnsupported);
         l.inbound.push_back(in[0].get<std::string>());
       }
     }
@@ -160,7 +165,8 @@ void parse_config(const std::string& source, const std::string& text, Model& m) 
   else if (cls == "Model" || cls == "Functional")
     parse_functional(source, j["config"], m);
   else
-    bad(source, "the model config is a '" + cls + "'; dpurun reads Sequential and Functional models",
+    bad(source,
+        "the model config is a '" + cls + "'; dpurun reads Sequential and Functional models",
         ErrorCode::kUnsupported);
 }
 
@@ -196,10 +202,23 @@ std::vector<LayerWeights> read_weights(const Hdf5Group& g) {
 void attach_weights(Model& m, std::vector<LayerWeights> weights, const std::string& weights_source,
                     const std::string& arch_source) {
   std::vector<Layer*> weighted;
-  static const std::set<std::string> no_weights{
-      "InputLayer", "Activation", "ReLU", "LeakyReLU", "MaxPooling2D", "AveragePooling2D",
-      "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "Add",
-      "Concatenate", "ZeroPadding2D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout"};
+  static const std::set<std::string> no_weights{"InputLayer",
+                                                "Activation",
+                                                "ReLU",
+                                                "LeakyReLU",
+                                                "MaxPooling2D",
+                                                "AveragePooling2D",
+                                                "GlobalAveragePooling2D",
+                                                "GlobalMaxPooling2D",
+                                                "Flatten",
+                                                "Reshape",
+                                                "Dropout",
+                                                "Add",
+                                                "Concatenate",
+                                                "ZeroPadding2D",
+                                                "SpatialDropout2D",
+                                                "GaussianNoise",
+                                                "GaussianDropout"};
   for (auto& l : m.layers)
     if (!no_weights.count(l.class_name)) weighted.push_back(&l);
   std::map<std::string, LayerWeights*> by_name;
@@ -217,7 +236,8 @@ void attach_weights(Model& m, std::vector<LayerWeights> weights, const std::stri
                             " layers, but the architecture in " + arch_source + " has " +
                             std::to_string(weighted.size()) +
                             " layers with weights: they are not the same model");
-  for (std::size_t i = 0; i < weighted.size(); ++i) weighted[i]->weights = std::move(weights[i].weights);
+  for (std::size_t i = 0; i < weighted.size(); ++i)
+    weighted[i]->weights = std::move(weights[i].weights);
 }
 
 }  // namespace
@@ -238,7 +258,8 @@ Model read_model(const std::string& model_path, const std::string& weights_path)
   }
   if (json_arch) {
     if (weights_path.empty())
-      bad(model_path, "an architecture JSON holds no weights: pass its weights file with --weights w.h5",
+      bad(model_path,
+          "an architecture JSON holds no weights: pass its weights file with --weights w.h5",
           ErrorCode::kInvalidArgument);
     parse_config(model_path, loaders::read_file(model_path), m);
   } else {
@@ -253,7 +274,8 @@ Model read_model(const std::string& model_path, const std::string& weights_path)
       if (root.has_attribute("layer_names"))
         bad(model_path,
             "a weights-only file (model.save_weights) holds no architecture: pass the JSON of "
-            "model.to_json() with it, --model arch.json --weights " + model_path,
+            "model.to_json() with it, --model arch.json --weights " +
+                model_path,
             ErrorCode::kInvalidArgument);
       bad(model_path, "an HDF5 file but not a Keras model (no model_config or layer_names)");
     }

@@ -21,7 +21,7 @@ struct Layer {
   std::string class_name;  // "Conv2D", "Dense", …
   std::string name;
   nlohmann::json config;
-  std::vector<std::string> inbound;        // the layers whose outputs it takes, in order
+  std::vector<std::string> inbound;       // the layers whose outputs it takes, in order
   std::map<std::string, Weight> weights;  // "kernel", "bias", "gamma", "moving_mean", …
 };
 
