@@ -64,5 +64,6 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
 find_program(DPURUN_QEMU qemu-aarch64)
 if(DPURUN_QEMU)
-  set(CMAKE_CROSSCOMPILING_EMULATOR "${DPURUN_QEMU};-L;${DPURUN_SYSROOT}")
+  # The CPU of a Zynq UltraScale+ (ZCU102, ZCU104, KV260): no SVE, as on the board.
+  set(CMAKE_CROSSCOMPILING_EMULATOR "${DPURUN_QEMU};-cpu;cortex-a53;-L;${DPURUN_SYSROOT}")
 endif()
