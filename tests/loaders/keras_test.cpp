@@ -403,26 +403,30 @@ TEST(KerasLayers, EveryLayerTypeAgreesWithOpenCv) {
   }
 }
 
+// A Sequential model of one 'same' Conv2D with a kernel of ones, on a size × size × 1 input.
+Model ones_conv_model(int size, int kernel, int dilation) {
+  json conv = {{"name", "conv2d_1"},
+               {"batch_input_shape", {nullptr, size, size, 1}},
+               {"filters", 1},
+               {"kernel_size", {kernel, kernel}},
+               {"dilation_rate", {dilation, dilation}},
+               {"padding", "same"},
+               {"use_bias", false},
+               {"activation", "linear"}};
+  json cfg = {
+      {"class_name", "Sequential"},
+      {"config", {{"name", "s"}, {"layers", {{{"class_name", "Conv2D"}, {"config", conv}}}}}}};
+  auto path = (test::temp_dir() / ("conv" + std::to_string(kernel) + ".h5")).string();
+  std::vector<float> ones(std::size_t(kernel * kernel), 1.f);
+  test::write_keras_h5(path, {{"conv2d_1", {{"kernel", {kernel, kernel, 1, 1}, ones}}}},
+                       {cfg.dump(), "2.2.4", true});
+  return Model::load(path);
+}
+
 // Keras's 'same' padding with an even kernel pads one more at the bottom and right (as
 // TensorFlow does); worked by hand on a 3×3 input and a 2×2 kernel of ones.
 TEST(KerasLayers, SamePaddingWithAnEvenKernelPadsBottomAndRight) {
-  json cfg = {{"class_name", "Sequential"},
-              {"config",
-               {{"name", "s"},
-                {"layers",
-                 {{{"class_name", "Conv2D"},
-                   {"config",
-                    {{"name", "conv2d_1"},
-                     {"batch_input_shape", {nullptr, 3, 3, 1}},
-                     {"filters", 1},
-                     {"kernel_size", {2, 2}},
-                     {"padding", "same"},
-                     {"use_bias", false},
-                     {"activation", "linear"}}}}}}}}};
-  auto path = (test::temp_dir() / "same.h5").string();
-  test::write_keras_h5(path, {{"conv2d_1", {{"kernel", {2, 2, 1, 1}, {1, 1, 1, 1}}}}},
-                       {cfg.dump(), "2.2.4", true});
-  Model model = Model::load(path);
+  Model model = ones_conv_model(3, 2, 1);
   std::vector<float> x{1, 2, 3, 4, 5, 6, 7, 8, 9};
   auto y = test::run_images(model, x, 1, KernelChoice::kReference, 1);
   EXPECT_EQ(y, (std::vector<float>{12, 16, 9, 24, 28, 15, 15, 17, 9}));
@@ -431,24 +435,7 @@ TEST(KerasLayers, SamePaddingWithAnEvenKernelPadsBottomAndRight) {
 // A dilated 'same' convolution pads (k - 1) · d / 2 on each side, as TensorFlow does; by hand
 // on a 5×5 input with a 3×3 kernel of ones at dilation 2.
 TEST(KerasLayers, DilatedSameConvolutionPadsForTheDilatedKernel) {
-  json cfg = {{"class_name", "Sequential"},
-              {"config",
-               {{"name", "s"},
-                {"layers",
-                 {{{"class_name", "Conv2D"},
-                   {"config",
-                    {{"name", "conv2d_1"},
-                     {"batch_input_shape", {nullptr, 5, 5, 1}},
-                     {"filters", 1},
-                     {"kernel_size", {3, 3}},
-                     {"dilation_rate", {2, 2}},
-                     {"padding", "same"},
-                     {"use_bias", false},
-                     {"activation", "linear"}}}}}}}}};
-  auto path = (test::temp_dir() / "dilated.h5").string();
-  test::write_keras_h5(path, {{"conv2d_1", {{"kernel", {3, 3, 1, 1}, std::vector<float>(9, 1.f)}}}},
-                       {cfg.dump(), "2.2.4", true});
-  Model model = Model::load(path);
+  Model model = ones_conv_model(5, 3, 2);
   std::vector<float> x(25);
   for (int i = 0; i < 25; ++i) x[std::size_t(i)] = float(i);
   auto y = test::run_images(model, x, 1, KernelChoice::kReference, 1);

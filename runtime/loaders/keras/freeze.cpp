@@ -303,84 +303,77 @@ class Freezer {
     return {layer_->name, shape};
   }
 
+  // A convolution's window from the layer's config, with its output size for input `x`.
+  struct Window {
+    std::vector<std::int64_t> k, s, d;
+    bool same = false;
+    std::int64_t oh = 0, ow = 0;
+  };
+  Window window(const Out& x) const {
+    Window w;
+    w.k = ints("kernel_size", 2, {});
+    if (w.k.size() != 2 || w.k[0] < 1 || w.k[1] < 1) fail("has no kernel_size");
+    w.s = ints("strides", 2, {1, 1});
+    w.d = ints("dilation_rate", 2, {1, 1});
+    if (w.s[0] < 1 || w.s[1] < 1 || w.d[0] < 1 || w.d[1] < 1)
+      fail("strides and dilation_rate must be ≥ 1");
+    if ((w.s[0] > 1 || w.s[1] > 1) && (w.d[0] > 1 || w.d[1] > 1))
+      unsupported("strides and dilation_rate both above 1 (TensorFlow does not allow it either)");
+    w.same = padding() == "same";
+    w.oh = conv_out(x.shape[1], w.k[0], w.s[0], w.d[0], w.same);
+    w.ow = conv_out(x.shape[2], w.k[1], w.s[1], w.d[1], w.same);
+    if (w.oh < 1 || w.ow < 1) fail("the kernel is larger than its input " + to_string(x.shape));
+    return w;
+  }
+  void conv_node(const std::string& name, const std::string& op, const std::string& x,
+                 const std::string& weights, const Window& w) {
+    tf::NodeDef* n = node(name, op, {x, weights});
+    set_ints(n, "strides", {1, w.s[0], w.s[1], 1});
+    set_ints(n, "dilations", {1, w.d[0], w.d[1], 1});
+    set_str(n, "padding", w.same ? "SAME" : "VALID");
+    set_str(n, "data_format", "NHWC");
+  }
+
   Out conv(bool depthwise) {
     channels_last();
     const Out& x = input4d();
     if (has("groups") && num("groups", 1) != 1) unsupported("grouped convolution (groups > 1)");
-    auto k = ints("kernel_size", 2, {});
-    if (k.size() != 2 || k[0] < 1 || k[1] < 1) fail("has no kernel_size");
-    auto s = ints("strides", 2, {1, 1});
-    auto d = ints("dilation_rate", 2, {1, 1});
-    if (s[0] < 1 || s[1] < 1 || d[0] < 1 || d[1] < 1) fail("strides and dilation_rate must be ≥ 1");
-    if ((s[0] > 1 || s[1] > 1) && (d[0] > 1 || d[1] > 1))
-      unsupported("strides and dilation_rate both above 1 (TensorFlow does not allow it either)");
-    bool same = padding() == "same";
-    std::int64_t cin = x.shape[3];
-    std::int64_t cout = 0;
-    Shape kshape;
-    std::string wname, opname, op;
+    Window w = window(x);
+    std::int64_t cin = x.shape[3], cout = 0;
+    std::string kernel, name;
     if (depthwise) {
       std::int64_t mult = static_cast<std::int64_t>(num("depth_multiplier", 1));
       if (mult < 1) fail("depth_multiplier must be ≥ 1");
-      kshape = {k[0], k[1], cin, mult};
       cout = cin * mult;
-      wname = "depthwise_kernel";
-      opname = layer_->name + "/depthwise";
-      op = "DepthwiseConv2dNative";
+      kernel = weight_const("depthwise_kernel", {w.k[0], w.k[1], cin, mult});
+      name = layer_->name + "/depthwise";
+      conv_node(name, "DepthwiseConv2dNative", x.node, kernel, w);
     } else {
       cout = static_cast<std::int64_t>(num("filters", 0));
       if (cout < 1) fail("has no filters");
-      kshape = {k[0], k[1], cin, cout};
-      wname = "kernel";
-      opname = layer_->name + "/convolution";
-      op = "Conv2D";
+      kernel = weight_const("kernel", {w.k[0], w.k[1], cin, cout});
+      name = layer_->name + "/convolution";
+      conv_node(name, "Conv2D", x.node, kernel, w);
     }
-    std::int64_t oh = conv_out(x.shape[1], k[0], s[0], d[0], same),
-                 ow = conv_out(x.shape[2], k[1], s[1], d[1], same);
-    if (oh < 1 || ow < 1) fail("the kernel is larger than its input " + to_string(x.shape));
-    std::string w = weight_const(wname, kshape);
-    tf::NodeDef* n = node(opname, op, {x.node, w});
-    set_ints(n, "strides", {1, s[0], s[1], 1});
-    set_ints(n, "dilations", {1, d[0], d[1], 1});
-    set_str(n, "padding", same ? "SAME" : "VALID");
-    set_str(n, "data_format", "NHWC");
-    Out y{opname, {-1, oh, ow, cout}};
-    return activation(act_name(), bias_add(y, cout));
+    return activation(act_name(), bias_add({name, {-1, w.oh, w.ow, cout}}, cout));
   }
 
+  // A depthwise convolution, then a 1×1 one over its channels.
   Out separable() {
     channels_last();
     const Out& x = input4d();
-    auto k = ints("kernel_size", 2, {});
-    if (k.size() != 2 || k[0] < 1 || k[1] < 1) fail("has no kernel_size");
-    auto s = ints("strides", 2, {1, 1});
-    auto d = ints("dilation_rate", 2, {1, 1});
-    if (s[0] < 1 || s[1] < 1 || d[0] < 1 || d[1] < 1) fail("strides and dilation_rate must be ≥ 1");
-    if ((s[0] > 1 || s[1] > 1) && (d[0] > 1 || d[1] > 1))
-      unsupported("strides and dilation_rate both above 1");
-    bool same = padding() == "same";
+    Window w = window(x);
     std::int64_t cin = x.shape[3];
     std::int64_t mult = static_cast<std::int64_t>(num("depth_multiplier", 1));
     std::int64_t cout = static_cast<std::int64_t>(num("filters", 0));
     if (mult < 1 || cout < 1) fail("needs filters and depth_multiplier ≥ 1");
-    std::string dw = weight_const("depthwise_kernel", {k[0], k[1], cin, mult});
+    std::string dw = weight_const("depthwise_kernel", {w.k[0], w.k[1], cin, mult});
     std::string pw = weight_const("pointwise_kernel", {1, 1, cin * mult, cout});
-    std::int64_t oh = conv_out(x.shape[1], k[0], s[0], d[0], same),
-                 ow = conv_out(x.shape[2], k[1], s[1], d[1], same);
-    if (oh < 1 || ow < 1) fail("the kernel is larger than its input " + to_string(x.shape));
     std::string dname = layer_->name + "/separable_conv2d/depthwise";
-    tf::NodeDef* n = node(dname, "DepthwiseConv2dNative", {x.node, dw});
-    set_ints(n, "strides", {1, s[0], s[1], 1});
-    set_ints(n, "dilations", {1, d[0], d[1], 1});
-    set_str(n, "padding", same ? "SAME" : "VALID");
-    set_str(n, "data_format", "NHWC");
+    conv_node(dname, "DepthwiseConv2dNative", x.node, dw, w);
     std::string pname = layer_->name + "/separable_conv2d";
-    n = node(pname, "Conv2D", {dname, pw});
-    set_ints(n, "strides", {1, 1, 1, 1});
-    set_ints(n, "dilations", {1, 1, 1, 1});
-    set_str(n, "padding", "VALID");
-    set_str(n, "data_format", "NHWC");
-    return activation(act_name(), bias_add({pname, {-1, oh, ow, cout}}, cout));
+    conv_node(pname, "Conv2D", dname, pw, Window{{1, 1}, {1, 1}, {1, 1}, false, w.oh, w.ow});
+    return activation(act_name(), bias_add({pname, {-1, w.oh, w.ow, cout}}, cout));
   }
 
   Out dense() {
