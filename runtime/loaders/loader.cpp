@@ -68,9 +68,9 @@ graph::Graph load_keras(const std::string& path, const LoadOptions& options) {
 
 }  // namespace
 
-ModelFormat detect_format(const std::string& path, bool has_weights) {
+ModelFormat detect_format(const std::string& path) {
   auto ext = std::filesystem::path(path).extension().string();
-  if (ext == ".h5" || ext == ".hdf5" || (ext == ".json" && has_weights)) return ModelFormat::kKeras;
+  if (ext == ".h5" || ext == ".hdf5" || ext == ".json") return ModelFormat::kKeras;
   if (ext == ".pb" || ext == ".graphdef") return ModelFormat::kTensorFlowGraphDef;
   if (ext == ".xmodel") return ModelFormat::kXirModel;
   if (ext == ".onnx") return ModelFormat::kOnnx;
@@ -122,7 +122,7 @@ graph::Graph load_model_bytes(const std::string& bytes, ModelFormat format,
 }
 
 graph::Graph load_model(const std::string& path, const LoadOptions& options) {
-  ModelFormat format = detect_format(path, !options.weights_from.empty());
+  ModelFormat format = detect_format(path);
   if (format == ModelFormat::kKeras) return load_keras(path, options);
   if (format == ModelFormat::kUnknown && !std::filesystem::exists(path))
     throw Error(ErrorCode::kNotFound, path + ": no such file");

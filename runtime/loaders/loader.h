@@ -30,9 +30,9 @@ struct LoadOptions {
 
 enum class ModelFormat { kUnknown, kTensorFlowGraphDef, kXirModel, kOnnx, kDnndkElf, kKeras };
 
-// Guesses the format from the file's name (.h5/.hdf5, or a .json given weights, are Keras), or
+// Guesses the format from the file's name (.h5, .hdf5 and an architecture .json are Keras), or
 // for other names from its first bytes (HDF5's signature).
-ModelFormat detect_format(const std::string& path, bool has_weights = false);
+ModelFormat detect_format(const std::string& path);
 
 // Loads, lowers and optimizes the model (ops fused and folded for inference).
 // Throws Error naming the file, and the node where one is at fault.

@@ -598,6 +598,14 @@ TEST(KerasErrors, RealFilesPairedWrongly) {
   e = keras_error(josh_a);
   EXPECT_NE(std::string(e.what()).find("an architecture JSON holds no weights"), std::string::npos)
       << e.what();
+  try {  // the same through the loader, as `eval --model arch.json` without --weights
+    Model::load(josh_a);
+    ADD_FAILURE() << "loaded without weights";
+  } catch (const Error& le) {
+    EXPECT_NE(std::string(le.what()).find("pass its weights file with --weights"),
+              std::string::npos)
+        << le.what();
+  }
   // A JSON whose layers are not the weights' model.
   e = keras_error(josh_a, krith);
   EXPECT_NE(std::string(e.what()).find("they are not the same model"), std::string::npos)
