@@ -2,13 +2,14 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "dpurun/error.h"
+#include "dpurun/freeze.h"
 #include "dpurun/model.h"
 #include "graph_def.pb.h"
 #include "loaders/dnndk/elf_reader.h"
@@ -30,17 +31,22 @@ void count(std::vector<std::pair<std::string, int>>& counts, const std::string& 
 
 // --- XIR ---------------------------------------------------------------------------------
 
-std::optional<std::int64_t> int_attr(const google::protobuf::Map<std::string, xir::AttrValue>& attrs,
-                                     const std::string& key) {
+std::optional<std::int64_t> int_attr(
+    const google::protobuf::Map<std::string, xir::AttrValue>& attrs, const std::string& key) {
   auto it = attrs.find(key);
   if (it == attrs.end()) return std::nullopt;
   const auto& a = it->second;
   switch (a.value_case()) {
-    case xir::AttrValue::kInt32Value: return a.int32_value();
-    case xir::AttrValue::kInt64Value: return a.int64_value();
-    case xir::AttrValue::kUint32Value: return a.uint32_value();
-    case xir::AttrValue::kUint64Value: return static_cast<std::int64_t>(a.uint64_value());
-    default: return std::nullopt;
+    case xir::AttrValue::kInt32Value:
+      return a.int32_value();
+    case xir::AttrValue::kInt64Value:
+      return a.int64_value();
+    case xir::AttrValue::kUint32Value:
+      return a.uint32_value();
+    case xir::AttrValue::kUint64Value:
+      return static_cast<std::int64_t>(a.uint64_value());
+    default:
+      return std::nullopt;
   }
 }
 
@@ -57,7 +63,9 @@ TensorInfo tensor_info(const xir::Tensor& t) {
   info.name = t.tensor_name();
   info.shape.assign(t.tensor_dim().begin(), t.tensor_dim().end());
   bool integer = t.data_type() != 4;  // 4: FLOAT in XIR's DataType
-  info.type = !integer ? DataType::kFloat32 : t.data_type() == 1 || t.data_type() == 3 ? DataType::kUInt8 : DataType::kInt8;
+  info.type = !integer                                   ? DataType::kFloat32
+              : t.data_type() == 1 || t.data_type() == 3 ? DataType::kUInt8
+                                                         : DataType::kInt8;
   if (t.tensor_bit_width() == 32 && integer) info.type = DataType::kInt32;
   if (auto fp = int_attr(t.tensor_attr(), "fix_point")) info.fix_point = static_cast<int>(*fp);
   return info;
@@ -78,7 +86,8 @@ SubgraphInfo subgraph_info(const xir::SubGraph& s, const XirIndex& index) {
   info.name = s.subgraph_name();
   info.device = string_attr(s.subg_attr(), "device");
   info.dpu_name = string_attr(s.subg_attr(), "dpu_name");
-  if (auto fp = int_attr(s.subg_attr(), "dpu_fingerprint")) info.dpu_fingerprint = static_cast<std::uint64_t>(*fp);
+  if (auto fp = int_attr(s.subg_attr(), "dpu_fingerprint"))
+    info.dpu_fingerprint = static_cast<std::uint64_t>(*fp);
   if (auto w = int_attr(s.subg_attr(), "workload")) info.workload = static_cast<std::uint64_t>(*w);
   std::set<std::string> ops;
   collect_ops(s, ops);
@@ -110,7 +119,8 @@ SubgraphInfo subgraph_info(const xir::SubGraph& s, const XirIndex& index) {
 void inspect_xmodel(const std::string& bytes, ModelInfo& info) {
   xir::Graph def;
   if (!xir::parse_xmodel(bytes, def))
-    throw Error(ErrorCode::kInvalidModel, info.path + ": not an XIR .xmodel (truncated or another format)");
+    throw Error(ErrorCode::kInvalidModel,
+                info.path + ": not an XIR .xmodel (truncated or another format)");
   info.format = "xir-xmodel";
   info.graph_name = def.graph_name();
   XirIndex index;
@@ -120,18 +130,22 @@ void inspect_xmodel(const std::string& bytes, ModelInfo& info) {
     count(info.op_counts, n.op_type());
     for (const auto& a : n.args())
       for (const auto& src : a.arg_ops()) index.consumers[src].push_back(n.op_name());
-    compiled |= n.op_type().size() > 4 && n.op_type().compare(n.op_type().size() - 4, 4, "-fix") == 0;
+    compiled |=
+        n.op_type().size() > 4 && n.op_type().compare(n.op_type().size() - 4, 4, "-fix") == 0;
     quantized |= n.op_type() == "fix";
   }
   info.kind = compiled ? "compiled" : quantized ? "quantized" : "float";
   for (const auto& n : def.op_node()) {
-    if (n.op_type() == "data" || n.op_type() == "data-fix") info.inputs.push_back(tensor_info(n.output_tensor()));
+    if (n.op_type() == "data" || n.op_type() == "data-fix")
+      info.inputs.push_back(tensor_info(n.output_tensor()));
     if (!index.consumers.count(n.op_name()) && n.op_type().rfind("const", 0) != 0)
       info.outputs.push_back(tensor_info(n.output_tensor()));
   }
   if (def.has_subg_root()) {
-    if (auto w = int_attr(def.subg_root().subg_attr(), "workload")) info.workload = static_cast<std::uint64_t>(*w);
-    for (const auto& c : def.subg_root().subg_child()) info.subgraphs.push_back(subgraph_info(c, index));
+    if (auto w = int_attr(def.subg_root().subg_attr(), "workload"))
+      info.workload = static_cast<std::uint64_t>(*w);
+    for (const auto& c : def.subg_root().subg_child())
+      info.subgraphs.push_back(subgraph_info(c, index));
   }
 }
 
@@ -140,7 +154,8 @@ void inspect_xmodel(const std::string& bytes, ModelInfo& info) {
 void inspect_graph_def(const std::string& bytes, ModelInfo& info) {
   tf::GraphDef def;
   if (bytes.empty() || !def.ParseFromString(bytes) || def.node_size() == 0)
-    throw Error(ErrorCode::kInvalidModel, info.path + ": not a TensorFlow GraphDef (truncated or another format)");
+    throw Error(ErrorCode::kInvalidModel,
+                info.path + ": not a TensorFlow GraphDef (truncated or another format)");
   info.format = "tensorflow-graphdef";
   std::set<std::string> consumed;
   bool quantized = false;
@@ -225,12 +240,30 @@ ModelInfo inspect_model(const std::string& path) {
   std::string bytes = loaders::read_file(path);
   info.file_bytes = bytes.size();
   switch (loaders::detect_format(path)) {
-    case loaders::ModelFormat::kTensorFlowGraphDef: inspect_graph_def(bytes, info); break;
-    case loaders::ModelFormat::kXirModel: inspect_xmodel(bytes, info); break;
-    case loaders::ModelFormat::kDnndkElf: inspect_elf(bytes, info); break;
+    case loaders::ModelFormat::kTensorFlowGraphDef:
+      inspect_graph_def(bytes, info);
+      break;
+    case loaders::ModelFormat::kXirModel:
+      inspect_xmodel(bytes, info);
+      break;
+    case loaders::ModelFormat::kDnndkElf:
+      inspect_elf(bytes, info);
+      break;
+    case loaders::ModelFormat::kKeras: {  // as the graph `dpurun freeze` writes for it
+      FreezeResult frozen = freeze_keras(path);
+      inspect_graph_def(frozen.graph_def, info);
+      info.format = "keras-h5";
+      for (auto& t :
+           info.outputs)  // a GraphDef holds no shapes but the inputs'; freezing knows them
+        for (const auto& o : frozen.outputs)
+          if (t.name == o.name) t.shape = o.shape;
+      info.properties.emplace_back("keras_version", frozen.keras_version);
+      break;
+    }
     default:
-      throw Error(ErrorCode::kUnsupported,
-                  path + ": unknown model format; dpurun inspects .pb, .xmodel and DNNDK .elf files");
+      throw Error(ErrorCode::kUnsupported, path +
+                                               ": unknown model format; dpurun inspects .pb, "
+                                               ".xmodel, DNNDK .elf and Keras .h5 files");
   }
   try {
     Model m = Model::load(path);
@@ -248,13 +281,15 @@ namespace {
 std::string tensor_text(const TensorInfo& t) {
   std::string s = fmt::format("{} {} {}", t.name, to_string(t.shape), to_string(t.type));
   // The scale is what DNNDK's dpuGetInputTensorScale returns: int8 = real · scale.
-  if (t.fix_point) s += fmt::format(" fix_point {} (scale {})", *t.fix_point, std::ldexp(1.0, *t.fix_point));
+  if (t.fix_point)
+    s += fmt::format(" fix_point {} (scale {})", *t.fix_point, std::ldexp(1.0, *t.fix_point));
   return s;
 }
 
 void subgraph_text(const SubgraphInfo& s, int depth, std::string& out) {
   std::string pad(static_cast<std::size_t>(2 * depth), ' ');
-  out += fmt::format("{}- {} [{}] {} op(s)", pad, s.name, s.device.empty() ? "?" : s.device, s.op_count);
+  out += fmt::format("{}- {} [{}] {} op(s)", pad, s.name, s.device.empty() ? "?" : s.device,
+                     s.op_count);
   if (s.workload) out += fmt::format(", {} ops/image", *s.workload);
   out += "\n";
   if (!s.dpu_name.empty()) out += fmt::format("{}    DPU {}\n", pad, s.dpu_name);
@@ -317,8 +352,11 @@ std::string to_text(const ModelInfo& m) {
 }
 
 std::string to_json(const ModelInfo& m) {
-  nlohmann::json j{{"path", m.path}, {"format", m.format}, {"kind", m.kind},
-                   {"graph_name", m.graph_name}, {"file_bytes", m.file_bytes}};
+  nlohmann::json j{{"path", m.path},
+                   {"format", m.format},
+                   {"kind", m.kind},
+                   {"graph_name", m.graph_name},
+                   {"file_bytes", m.file_bytes}};
   if (m.workload) j["workload"] = *m.workload;
   for (const auto& [k, v] : m.properties) j[k] = v;
   auto counts = [](const auto& v) {

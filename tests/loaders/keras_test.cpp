@@ -632,6 +632,12 @@ TEST(KerasCli, FreezeAndEval) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("activation_172/Softmax"), std::string::npos) << r.output;
 
+  r = test::run_cli("inspect " + complete);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("keras-h5"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("conv2d_1_input"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("dense_3/Softmax"), std::string::npos) << r.output;
+
   r = test::run_cli("eval -q --model " + complete + " -n 50 --json " + (dir / "e.json").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto j = json::parse(test::read_file(dir / "e.json"));
