@@ -253,8 +253,8 @@ ModelInfo inspect_model(const std::string& path) {
       FreezeResult frozen = freeze_keras(path);
       inspect_graph_def(frozen.graph_def, info);
       info.format = "keras-h5";
-      for (auto& t :
-           info.outputs)  // a GraphDef holds no shapes but the inputs'; freezing knows them
+      // A GraphDef holds no shapes but the inputs'; freezing knows the outputs'.
+      for (auto& t : info.outputs)
         for (const auto& o : frozen.outputs)
           if (t.name == o.name) t.shape = o.shape;
       info.properties.emplace_back("keras_version", frozen.keras_version);

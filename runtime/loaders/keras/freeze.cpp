@@ -238,7 +238,7 @@ class Freezer {
       return global_pool(c == "GlobalMaxPooling2D");
     if (c == "Flatten") {
       Out x = only_input();
-      if (str("data_format", "channels_last") != "channels_last") channels_last();
+      channels_last();
       std::int64_t k = 1;
       for (std::size_t i = 1; i < x.shape.size(); ++i) k *= x.shape[i];
       return reshape(x, {-1, k});

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "dpurun/error.h"
@@ -240,6 +241,25 @@ void attach_weights(Model& m, std::vector<LayerWeights> weights, const std::stri
     weighted[i]->weights = std::move(weights[i].weights);
 }
 
+// The text of `path` when it is an architecture JSON (named .json, or not HDF5 and starting
+// with '{'); nothing for an HDF5 file (or a missing one, which HDF5's open then names).
+std::optional<std::string> architecture_json(const std::string& path) {
+  bool named_json = std::filesystem::path(path).extension() == ".json";
+  if (!named_json && (!std::filesystem::exists(path) || looks_like_hdf5(path))) return std::nullopt;
+  std::string text = loaders::read_file(path);
+  auto first = text.find_first_not_of(" \t\r\n");
+  if (named_json || (first != std::string::npos && text[first] == '{')) return text;
+  return std::nullopt;
+}
+
+// The file's keras_version attribute ("" if none); Keras 1.x files are refused.
+std::string keras_version(const Hdf5Group& root, const std::string& path) {
+  if (!root.has_attribute("keras_version")) return "";
+  std::string v = root.string("keras_version");
+  if (is_keras1(v)) refuse_keras1(path, v);
+  return v;
+}
+
 }  // namespace
 
 const Layer& Model::layer(const std::string& name) const {
@@ -250,26 +270,17 @@ const Layer& Model::layer(const std::string& name) const {
 
 Model read_model(const std::string& model_path, const std::string& weights_path) {
   Model m;
-  bool json_arch = std::filesystem::path(model_path).extension() == ".json";
-  if (!json_arch && std::filesystem::exists(model_path) && !looks_like_hdf5(model_path)) {
-    std::string head = loaders::read_file(model_path).substr(0, 64);
-    json_arch = head.find_first_not_of(" \t\r\n") != std::string::npos &&
-                head[head.find_first_not_of(" \t\r\n")] == '{';
-  }
-  if (json_arch) {
+  std::shared_ptr<const Hdf5File> file;  // model_path's, when it is HDF5
+  if (auto arch = architecture_json(model_path)) {
     if (weights_path.empty())
       bad(model_path,
           "an architecture JSON holds no weights: pass its weights file with --weights w.h5",
           ErrorCode::kInvalidArgument);
-    parse_config(model_path, loaders::read_file(model_path), m);
+    parse_config(model_path, *arch, m);
   } else {
-    auto file = Hdf5File::open(model_path);
+    file = Hdf5File::open(model_path);
     Hdf5Group root = file->root();
-    if (root.has_attribute("keras_version")) {
-      std::string v = root.string("keras_version");
-      if (is_keras1(v)) refuse_keras1(model_path, v);
-      m.keras_version = v;
-    }
+    m.keras_version = keras_version(root, model_path);
     if (!root.has_attribute("model_config")) {
       if (root.has_attribute("layer_names"))
         bad(model_path,
@@ -282,12 +293,11 @@ Model read_model(const std::string& model_path, const std::string& weights_path)
     parse_config(model_path, root.string("model_config"), m);
   }
   const std::string& wpath = weights_path.empty() ? model_path : weights_path;
-  auto wfile = Hdf5File::open(wpath);
-  Hdf5Group wroot = wfile->root();
-  if (wroot.has_attribute("keras_version")) {
-    std::string v = wroot.string("keras_version");
-    if (is_keras1(v)) refuse_keras1(wpath, v);
+  if (wpath != model_path || !file) {
+    file = Hdf5File::open(wpath);
+    keras_version(file->root(), wpath);
   }
+  Hdf5Group wroot = file->root();
   Hdf5Group wgroup = wroot.has_group("model_weights") ? wroot.group("model_weights") : wroot;
   if (!wgroup.has_attribute("layer_names"))
     bad(wpath, "holds no Keras weights (no layer_names attribute)");
