@@ -50,7 +50,10 @@ std::string to_string(const Shape& shape) {
 
 std::int64_t element_count(const Shape& shape, std::int64_t batch) {
   std::int64_t n = 1;
-  for (auto d : shape) n *= d < 0 ? batch : d;
+  for (auto d : shape)
+    if (__builtin_mul_overflow(n, d < 0 ? batch : d, &n))
+      throw Error(ErrorCode::kInvalidModel,
+                  "shape " + to_string(shape) + " has more elements than a 64-bit count holds");
   return n;
 }
 

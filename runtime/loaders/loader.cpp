@@ -79,8 +79,10 @@ ModelFormat detect_format(const std::string& path) {
   return ModelFormat::kUnknown;
 }
 
-graph::Graph load_model_bytes(const std::string& bytes, ModelFormat format,
-                              const std::string& source, const LoadOptions& options) {
+namespace {
+
+graph::Graph lower(const std::string& bytes, ModelFormat format, const std::string& source,
+                   const LoadOptions& options) {
   graph::Graph g;
   switch (format) {
     case ModelFormat::kTensorFlowGraphDef:
@@ -117,6 +119,24 @@ graph::Graph load_model_bytes(const std::string& bytes, ModelFormat format,
                   source + ": unknown model format; dpurun reads TensorFlow frozen graphs (.pb), "
                            "XIR models (.xmodel), QDQ ONNX models (.onnx) and Keras models (.h5, "
                            "or an architecture .json with --weights)");
+  }
+  return g;
+}
+
+}  // namespace
+
+graph::Graph load_model_bytes(const std::string& bytes, ModelFormat format,
+                              const std::string& source, const LoadOptions& options) {
+  graph::Graph g;
+  try {
+    g = lower(bytes, format, source, options);
+  } catch (const Error& e) {
+    // Errors from shared code (shape arithmetic, the graph) do not know the file: name it.
+    const std::string m = e.what();
+    if (m.rfind(source, 0) == 0 ||
+        (!options.weights_from.empty() && m.rfind(options.weights_from, 0) == 0))
+      throw;
+    throw Error(e.code(), source + ": " + m);
   }
   return finish(std::move(g), options);
 }

@@ -75,5 +75,20 @@ TEST(Shapes, ElementCountAndPrinting) {
   EXPECT_EQ(to_string(Shape{-1, 32, 32, 3}), "[?, 32, 32, 3]");
 }
 
+// A file may declare any dimensions; a count past int64 is an error, not a wrapped number.
+TEST(Shapes, ElementCountRefusesOverflow) {
+  const std::int64_t big = std::int64_t{1} << 32;
+  EXPECT_EQ(element_count({big, big / 2 - 1}), big * (big / 2 - 1));
+  try {
+    element_count({big, big, 3});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidModel);
+    EXPECT_NE(std::string(e.what()).find("[4294967296, 4294967296, 3]"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(element_count({-1, big, big}, big), Error);
+}
+
 }  // namespace
 }  // namespace dpurun::graph

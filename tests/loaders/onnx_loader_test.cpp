@@ -100,3 +100,27 @@ TEST(OnnxLoader, MalformedWindowAttributesAreRefused) {
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// A tensor whose dimensions' product overflows int64: an error naming the file, not a wrapped
+// count.
+TEST(OnnxLoader, ATensorShapeThatOverflowsIsRefusedNamingTheFile) {
+  DPURUN_REQUIRE_SHARED(test::shared(kLeNet));
+  onnx::ModelProto m;
+  ASSERT_TRUE(m.ParseFromString(test::read_file(test::shared(kLeNet))));
+  ASSERT_GT(m.graph().initializer_size(), 0);
+  auto& t = *m.mutable_graph()->mutable_initializer(0);
+  t.clear_dims();
+  for (std::int64_t d : {std::int64_t{1} << 32, std::int64_t{1} << 32, std::int64_t{3}})
+    t.add_dims(d);
+  Error e = test::load_error(m.SerializeAsString(), "model.onnx");
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidModel);
+  EXPECT_NE(std::string(e.what()).find("model.onnx: shape [4294967296, 4294967296, 3]"),
+            std::string::npos)
+      << e.what();
+}
+
+}  // namespace
+}  // namespace dpurun

@@ -399,5 +399,18 @@ TEST(XmodelLoader, AHugeDeclaredShapeIsRefusedBeforeAllocating) {
   EXPECT_NE(std::string(e.what()).find("under 2 GiB per image"), std::string::npos) << e.what();
 }
 
+// Dimensions each within bounds whose product overflows int64 (found by fuzz_xmodel): refused
+// with the op's name, before anything is counted or allocated.
+TEST(XmodelLoader, ADeclaredShapeWhoseSizeOverflowsIsRefused) {
+  const std::int64_t d = std::int64_t{1} << 24;
+  XirGraphBuilder b;
+  b.op("in", "data", {1, 4, 4, 3});
+  b.constant("w", {d, d, d, d}, {});
+  Error e = load_error(b.bytes());
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidModel);
+  EXPECT_NE(std::string(e.what()).find("'w'"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("too large to count"), std::string::npos) << e.what();
+}
+
 }  // namespace
 }  // namespace dpurun

@@ -17,7 +17,7 @@ std::size_t size_of(DataType type);
 using Shape = std::vector<std::int64_t>;
 
 std::string to_string(const Shape& shape);
-// Number of elements; a -1 dimension counts as `batch`.
+// Number of elements; a -1 dimension counts as `batch`. Throws Error (kInvalidModel) on overflow.
 std::int64_t element_count(const Shape& shape, std::int64_t batch = 1);
 
 struct TensorInfo {

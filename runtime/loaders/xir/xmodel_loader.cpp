@@ -93,8 +93,14 @@ class Lowering {
   // The op's output shape from its tensor, batch open; constants keep their literal shape.
   Shape output_shape(const OPNode& n, bool batch) const {
     Shape s(n.output_tensor().tensor_dim().begin(), n.output_tensor().tensor_dim().end());
-    for (auto d : s)
-      if (d > (std::int64_t{1} << 24)) fail(n, ErrorCode::kInvalidModel, "declares a dimension of " + std::to_string(d));
+    std::int64_t count = 1;
+    for (auto d : s) {
+      if (d < -1 || d > (std::int64_t{1} << 24))
+        fail(n, ErrorCode::kInvalidModel, "declares a dimension of " + std::to_string(d));
+      if (__builtin_mul_overflow(count, std::max<std::int64_t>(d, 1), &count))
+        fail(n, ErrorCode::kInvalidModel,
+             "declares a tensor of shape " + to_string(s) + ", too large to count");
+    }
     if (batch && !s.empty()) s[0] = -1;
     return s;
   }
@@ -149,21 +155,21 @@ void Lowering::lower_const(const OPNode& n) {
   if (!data || data->value_case() != AttrValue::kBytesValue)
     fail(n, ErrorCode::kInvalidModel, "constant has no data");
   const std::string& bytes = data->bytes_value().value();
+  if (type != "float32" && type != "int32")
+    fail(n, ErrorCode::kUnsupported, "constants of type " + type + " are not supported");
+  // Checked before allocating: the shape is the file's word, the bytes are what it holds.
+  if (count < 0 || bytes.size() / 4 != static_cast<std::uint64_t>(count) || bytes.size() % 4 != 0)
+    fail(n, ErrorCode::kInvalidModel,
+         "holds " + std::to_string(bytes.size()) + " bytes for shape " + to_string(shape));
   std::vector<float> values(static_cast<std::size_t>(count));
   if (type == "float32") {
-    if (bytes.size() != static_cast<std::size_t>(count) * 4)
-      fail(n, ErrorCode::kInvalidModel, "holds " + std::to_string(bytes.size()) + " bytes for shape " + to_string(shape));
     std::memcpy(values.data(), bytes.data(), bytes.size());
-  } else if (type == "int32") {
-    if (bytes.size() != static_cast<std::size_t>(count) * 4)
-      fail(n, ErrorCode::kInvalidModel, "holds " + std::to_string(bytes.size()) + " bytes for shape " + to_string(shape));
+  } else {
     for (std::int64_t i = 0; i < count; ++i) {
       std::int32_t v;
       std::memcpy(&v, bytes.data() + i * 4, 4);
       values[static_cast<std::size_t>(i)] = static_cast<float>(v);
     }
-  } else {
-    fail(n, ErrorCode::kUnsupported, "constants of type " + type + " are not supported");
   }
   values_[n.op_name()] = g_.add_constant(n.op_name(), shape, values);
 }
