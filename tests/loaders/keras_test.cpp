@@ -582,6 +582,77 @@ TEST(KerasErrors, BadFilesSayWhatIsWrong) {
   }
 }
 
+// Numbers in a config are the file's word: out of range, they are refused by name before any
+// cast or shape arithmetic (found by fuzz_keras_config: units 1e21 cast to an integer).
+TEST(KerasErrors, OutOfRangeNumbersAndHugeShapesAreRefused) {
+  auto dir = test::temp_dir();
+  auto sequential = [](json layers) {
+    return json{{"class_name", "Sequential"}, {"config", {{"name", "s"}, {"layers", layers}}}};
+  };
+  json input = {{"class_name", "InputLayer"},
+                {"config", {{"name", "in"}, {"batch_input_shape", {nullptr, 8, 8, 3}}}}};
+  json flatten = {{"class_name", "Flatten"}, {"config", {{"name", "fl"}}}};
+  auto refused = [&](const std::string& file, const json& arch) {
+    test::write_file(dir / file, arch.dump());
+    std::vector<test::KerasLayerWeights> w;
+    if (arch.dump().find("Dense") != std::string::npos)
+      w.push_back({"d", {weight("kernel", {192, 1}, 1), weight("bias", {1}, 2)}});
+    test::write_keras_h5((dir / "w.h5").string(), w, {"", "2.2.4", true});
+    return keras_error((dir / file).string(), (dir / "w.h5").string());
+  };
+  // A count far past any integer type, and a fractional one.
+  for (const char* units : {"1e21", "2.5", "-3"}) {
+    json dense = {{"class_name", "Dense"},
+                  {"config", {{"name", "d"}, {"units", json::parse(units)}}}};
+    Error e = refused("units.json", sequential({input, flatten, dense}));
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidModel) << units;
+    EXPECT_NE(std::string(e.what()).find("layer 'd' (Dense): \"units\" must be an integer from 1"),
+              std::string::npos)
+        << e.what();
+  }
+  // An input dimension past 2^31.
+  json big_input = input;
+  big_input["config"]["batch_input_shape"] = {nullptr, std::int64_t{1} << 40, 8, 3};
+  Error e = refused("input.json", sequential({big_input, flatten}));
+  EXPECT_NE(std::string(e.what()).find("layer 'in' (InputLayer)"), std::string::npos) << e.what();
+  // A Reshape whose dimensions multiply past int64.
+  json reshape = {
+      {"class_name", "Reshape"},
+      {"config",
+       {{"name", "r"}, {"target_shape", {std::int64_t{1} << 40, std::int64_t{1} << 40, 3}}}}};
+  e = refused("reshape.json", sequential({input, reshape}));
+  EXPECT_NE(std::string(e.what()).find("layer 'r' (Reshape): target_shape"), std::string::npos)
+      << e.what();
+  // Concatenations of a tensor with itself: channels double each time, past 2^31 per image at
+  // the 24th (8 * 8 * 3 * 2^24 > 2^31 > 8 * 8 * 3 * 2^23).
+  json layers = {{{"class_name", "InputLayer"},
+                  {"name", "in"},
+                  {"config", {{"name", "in"}, {"batch_input_shape", {nullptr, 8, 8, 3}}}},
+                  {"inbound_nodes", json::array()}}};
+  std::string prev = "in";
+  for (int i = 0; i < 40; ++i) {
+    std::string name = "cat" + std::to_string(i);
+    layers.push_back(
+        {{"class_name", "Concatenate"},
+         {"name", name},
+         {"config", {{"name", name}, {"axis", -1}}},
+         {"inbound_nodes", {{{prev, 0, 0, json::object()}, {prev, 0, 0, json::object()}}}}});
+    prev = name;
+  }
+  json functional = {{"class_name", "Functional"},
+                     {"config",
+                      {{"name", "m"},
+                       {"layers", layers},
+                       {"input_layers", {{"in", 0, 0}}},
+                       {"output_layers", {{prev, 0, 0}}}}}};
+  e = refused("concat.json", functional);
+  EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+  EXPECT_NE(std::string(e.what()).find("layer 'cat23' (Concatenate): its output [?, 8, 8, "
+                                       "50331648] is too large"),
+            std::string::npos)
+      << e.what();
+}
+
 TEST(KerasErrors, RealFilesPairedWrongly) {
   std::string josh_w = keras_file("joshkovi-cs370/cifar10_weights.h5"),
               josh_a = keras_file("joshkovi-cs370/cifar10_architecture.json");

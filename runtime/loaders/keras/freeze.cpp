@@ -13,6 +13,12 @@ namespace {
 
 using nlohmann::json;
 
+// Bounds on what a config may declare, so that no shape arithmetic overflows: a count (filters,
+// units, a multiplier) up to 2^24, and every layer's output under 2^31 elements per image (the
+// runtime's own limit is 2 GiB per image).
+constexpr std::int64_t kMaxCount = std::int64_t{1} << 24;
+constexpr std::int64_t kMaxImageElements = std::int64_t{1} << 31;
+
 struct Out {
   std::string node;
   Shape shape;
@@ -26,7 +32,15 @@ class Freezer {
     FrozenGraph f;
     for (const auto& l : m_.layers) {
       layer_ = &l;
-      outs_[l.name] = lower(l);
+      Out out = lower(l);
+      std::int64_t n = 1;
+      for (std::size_t i = 1; i < out.shape.size(); ++i)
+        if (out.shape[i] < 1 || __builtin_mul_overflow(n, out.shape[i], &n) ||
+            n > kMaxImageElements)
+          unsupported("its output " + to_string(out.shape) +
+                      " is too large; dpurun runs models whose tensors stay under 2^31 elements "
+                      "per image");
+      outs_[l.name] = std::move(out);
     }
     for (const auto& n : m_.inputs) f.inputs.push_back({outs_.at(n).node, outs_.at(n).shape});
     for (const auto& n : m_.outputs) f.outputs.push_back({outs_.at(n).node, outs_.at(n).shape});
@@ -58,10 +72,25 @@ class Freezer {
     if (!cfg()[key].is_string()) fail(std::string("\"") + key + "\" must be a string");
     return cfg()[key].get<std::string>();
   }
+  // A real parameter (alpha, epsilon …): a number a float holds.
   double num(const char* key, double def) const {
     if (!has(key)) return def;
     if (!cfg()[key].is_number()) fail(std::string("\"") + key + "\" must be a number");
-    return cfg()[key].get<double>();
+    double v = cfg()[key].get<double>();
+    if (!(std::fabs(v) <= 3.4e38)) fail(std::string("\"") + key + "\" is out of range");
+    return v;
+  }
+  // A count or an axis (filters, units, axis …): an integer in [lo, hi], checked before any cast.
+  std::int64_t integer(const char* key, std::int64_t def, std::int64_t lo, std::int64_t hi) const {
+    return has(key) ? integer(cfg()[key], key, lo, hi) : def;
+  }
+  std::int64_t integer(const json& v, const char* key, std::int64_t lo, std::int64_t hi) const {
+    // Keras writes integers; a float with an integral value (2.0) is taken too.
+    double d = v.is_number() ? v.get<double>() : NAN;
+    if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || d != std::floor(d))
+      fail(std::string("\"") + key + "\" must be an integer from " + std::to_string(lo) + " to " +
+           std::to_string(hi) + ", is " + v.dump());
+    return static_cast<std::int64_t>(d);
   }
   bool flag(const char* key, bool def) const {
     if (!has(key)) return def;
@@ -256,8 +285,8 @@ class Freezer {
           ++unknown;
         else if (s.back() <= 0)
           fail("target_shape has a dimension ≤ 0");
-        else
-          known *= s.back();
+        else if (__builtin_mul_overflow(known, s.back(), &known) || known > kMaxImageElements)
+          fail("target_shape " + cfg()["target_shape"].dump() + " is too large");
       }
       if (unknown > 1 || (unknown == 0 && known != total) || (unknown == 1 && total % known != 0))
         fail("target_shape " + cfg()["target_shape"].dump() + " does not fit its input " +
@@ -292,7 +321,7 @@ class Freezer {
       if (!s[i].is_number_integer() || s[i].get<std::int64_t>() <= 0)
         unsupported("input shape " + s.dump() +
                     " has an open dimension; dpurun needs fixed image sizes");
-      shape.push_back(s[i].get<std::int64_t>());
+      shape.push_back(integer(s[i], "batch_input_shape", 1, kMaxImageElements));
     }
     std::string dtype = str("dtype", "float32");
     if (dtype != "float32") unsupported("input dtype " + dtype + " (float32 expected)");
@@ -337,20 +366,19 @@ class Freezer {
   Out conv(bool depthwise) {
     channels_last();
     const Out& x = input4d();
-    if (has("groups") && num("groups", 1) != 1) unsupported("grouped convolution (groups > 1)");
+    if (integer("groups", 1, 1, kMaxCount) != 1) unsupported("grouped convolution (groups > 1)");
     Window w = window(x);
     std::int64_t cin = x.shape[3], cout = 0;
     std::string kernel, name;
     if (depthwise) {
-      std::int64_t mult = static_cast<std::int64_t>(num("depth_multiplier", 1));
-      if (mult < 1) fail("depth_multiplier must be ≥ 1");
+      std::int64_t mult = integer("depth_multiplier", 1, 1, kMaxCount);
       cout = cin * mult;
       kernel = weight_const("depthwise_kernel", {w.k[0], w.k[1], cin, mult});
       name = layer_->name + "/depthwise";
       conv_node(name, "DepthwiseConv2dNative", x.node, kernel, w);
     } else {
-      cout = static_cast<std::int64_t>(num("filters", 0));
-      if (cout < 1) fail("has no filters");
+      if (!has("filters")) fail("has no filters");
+      cout = integer("filters", 0, 1, kMaxCount);
       kernel = weight_const("kernel", {w.k[0], w.k[1], cin, cout});
       name = layer_->name + "/convolution";
       conv_node(name, "Conv2D", x.node, kernel, w);
@@ -364,9 +392,9 @@ class Freezer {
     const Out& x = input4d();
     Window w = window(x);
     std::int64_t cin = x.shape[3];
-    std::int64_t mult = static_cast<std::int64_t>(num("depth_multiplier", 1));
-    std::int64_t cout = static_cast<std::int64_t>(num("filters", 0));
-    if (mult < 1 || cout < 1) fail("needs filters and depth_multiplier ≥ 1");
+    std::int64_t mult = integer("depth_multiplier", 1, 1, kMaxCount);
+    if (!has("filters")) fail("has no filters");
+    std::int64_t cout = integer("filters", 0, 1, kMaxCount);
     std::string dw = weight_const("depthwise_kernel", {w.k[0], w.k[1], cin, mult});
     std::string pw = weight_const("pointwise_kernel", {1, 1, cin * mult, cout});
     std::string dname = layer_->name + "/separable_conv2d/depthwise";
@@ -381,8 +409,8 @@ class Freezer {
     if (x.shape.size() != 2)
       unsupported("Dense on a " + std::to_string(x.shape.size()) + "-D input " +
                   to_string(x.shape) + "; put a Flatten before it");
-    std::int64_t units = static_cast<std::int64_t>(num("units", 0));
-    if (units < 1) fail("has no units");
+    if (!has("units")) fail("has no units");
+    std::int64_t units = integer("units", 0, 1, kMaxCount);
     std::string w = weight_const("kernel", {x.shape[1], units});
     std::string name = layer_->name + "/MatMul";
     tf::NodeDef* n = node(name, "MatMul", {x.node, w});
@@ -397,9 +425,9 @@ class Freezer {
     int axis = -1;
     const json& a = has("axis") ? cfg()["axis"] : json(-1);
     if (a.is_number_integer())
-      axis = a.get<int>();
+      axis = static_cast<int>(integer(a, "axis", -8, 8));
     else if (a.is_array() && a.size() == 1 && a[0].is_number_integer())
-      axis = a[0].get<int>();
+      axis = static_cast<int>(integer(a[0], "axis", -8, 8));
     else
       unsupported("normalisation over axes " + a.dump() + " (one axis expected)");
     if (axis < 0) axis += rank;
@@ -511,7 +539,8 @@ class Freezer {
       if (y.shape != acc.shape)
         unsupported("adds " + to_string(acc.shape) + " and " + to_string(y.shape) +
                     " (shapes must be equal)");
-      std::string name = layer_->name + "/add" + (i == 1 ? "" : "_" + std::to_string(i - 1));
+      std::string name = layer_->name + "/add";
+      if (i > 1) name += '_' + std::to_string(i - 1);
       node(name, "Add", {acc.node, y.node});
       acc.node = name;
     }
@@ -522,7 +551,7 @@ class Freezer {
     if (layer_->inbound.empty()) fail("has no inputs");
     Out first = input(0);
     int rank = static_cast<int>(first.shape.size());
-    int axis = static_cast<int>(num("axis", -1));
+    int axis = static_cast<int>(integer("axis", -1, -8, 8));
     if (axis < 0) axis += rank;
     if (axis < 1 || axis >= rank) unsupported("concatenation over axis " + std::to_string(axis));
     Shape shape = first.shape;
