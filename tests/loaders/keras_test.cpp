@@ -653,6 +653,23 @@ TEST(KerasErrors, OutOfRangeNumbersAndHugeShapesAreRefused) {
       << e.what();
 }
 
+// Values of the wrong JSON type where the config's structure is read (found by fuzz_keras_config:
+// a numeric class_name ended the process with nlohmann's type_error).
+TEST(KerasErrors, WrongJsonTypesInTheConfigAreRefused) {
+  auto dir = test::temp_dir();
+  test::write_keras_h5((dir / "w.h5").string(), {}, {"", "2.2.4", true});
+  for (const char* text :
+       {R"({"class_name": 77777777777})", R"({"class_name": "Sequential", "config": 5})",
+        R"({"class_name": "Functional", "config": {"layers": [], "input_layers": 3}})",
+        R"({"class_name": ["Sequential"], "config": []})"}) {
+    test::write_file(dir / "arch.json", text);
+    Error e = keras_error((dir / "arch.json").string(), (dir / "w.h5").string());
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidModel) << text;
+    EXPECT_NE(std::string(e.what()).find("arch.json: the "), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(KerasErrors, RealFilesPairedWrongly) {
   std::string josh_w = keras_file("joshkovi-cs370/cifar10_weights.h5"),
               josh_a = keras_file("joshkovi-cs370/cifar10_architecture.json");

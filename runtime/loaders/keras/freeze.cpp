@@ -32,7 +32,12 @@ class Freezer {
     FrozenGraph f;
     for (const auto& l : m_.layers) {
       layer_ = &l;
-      Out out = lower(l);
+      Out out;
+      try {
+        out = lower(l);
+      } catch (const json::exception& e) {  // a value of the wrong type the checks missed
+        fail(std::string("its config is malformed (") + e.what() + ")");
+      }
       std::int64_t n = 1;
       for (std::size_t i = 1; i < out.shape.size(); ++i)
         if (out.shape[i] < 1 || __builtin_mul_overflow(n, out.shape[i], &n) ||

@@ -64,7 +64,9 @@ Layer parse_layer(const std::string& source, const json& j) {
 // Sequential: a list of layers (Keras 2.0–2.1) or {"name", "layers"}; an input layer is made
 // for the first layer's batch_input_shape when the config has none (as Keras names it).
 void parse_sequential(const std::string& source, const json& cfg, Model& m) {
-  const json& layers = cfg.is_array() ? cfg : cfg.value("layers", json());
+  const json& layers = cfg.is_array()    ? cfg
+                       : cfg.is_object() ? cfg.value("layers", json())
+                                         : json();
   if (!layers.is_array() || layers.empty()) bad(source, "the Sequential config has no layers");
   for (const auto& j : layers) m.layers.push_back(parse_layer(source, j));
   if (m.layers.front().class_name != "InputLayer") {
@@ -150,8 +152,7 @@ void parse_functional(const std::string& source, const json& cfg, Model& m) {
     if (!seen.count(n)) bad(source, "output layer '" + n + "' is not a layer of the model");
 }
 
-void parse_config(const std::string& source, const std::string& text, Model& m) {
-  json j = json::parse(text, nullptr, false);
+void parse_config_json(const std::string& source, const json& j, Model& m) {
   if (j.is_discarded() || !j.is_object())
     bad(source, "the model config is not JSON (expected Keras's model.to_json() output)");
   if (j.contains("keras_version") && j["keras_version"].is_string()) {
@@ -159,16 +160,29 @@ void parse_config(const std::string& source, const std::string& text, Model& m) 
     if (m.keras_version.empty()) m.keras_version = v;
     if (is_keras1(v)) refuse_keras1(source, v);
   }
-  std::string cls = j.value("class_name", "");
+  std::string cls = j.contains("class_name") && j["class_name"].is_string()
+                        ? j["class_name"].get<std::string>()
+                        : std::string();
   if (!j.contains("config")) bad(source, "the model config has no \"config\"");
   if (cls == "Sequential")
     parse_sequential(source, j["config"], m);
   else if (cls == "Model" || cls == "Functional")
     parse_functional(source, j["config"], m);
+  else if (cls.empty())
+    bad(source, "the model config has no class_name (Sequential or Functional expected)");
   else
     bad(source,
         "the model config is a '" + cls + "'; dpurun reads Sequential and Functional models",
         ErrorCode::kUnsupported);
+}
+
+void parse_config(const std::string& source, const std::string& text, Model& m) {
+  json j = json::parse(text, nullptr, false);
+  try {
+    parse_config_json(source, j, m);
+  } catch (const json::exception& e) {  // a value of a wrong type that the checks missed
+    bad(source, std::string("the model config is malformed (") + e.what() + ")");
+  }
 }
 
 struct LayerWeights {
