@@ -158,7 +158,7 @@ void Lowering::lower_const(const OPNode& n) {
   if (type != "float32" && type != "int32")
     fail(n, ErrorCode::kUnsupported, "constants of type " + type + " are not supported");
   // Checked before allocating: the shape is the file's word, the bytes are what it holds.
-  if (count < 0 || bytes.size() / 4 != static_cast<std::uint64_t>(count) || bytes.size() % 4 != 0)
+  if (bytes.size() / 4 != static_cast<std::uint64_t>(count) || bytes.size() % 4 != 0)
     fail(n, ErrorCode::kInvalidModel,
          "holds " + std::to_string(bytes.size()) + " bytes for shape " + to_string(shape));
   std::vector<float> values(static_cast<std::size_t>(count));
