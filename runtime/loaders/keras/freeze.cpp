@@ -13,10 +13,11 @@ namespace {
 
 using nlohmann::json;
 
-// Bounds on what a config may declare, so that no shape arithmetic overflows: a count (filters,
-// units, a multiplier) up to 2^24, and every layer's output under 2^31 elements per image (the
-// runtime's own limit is 2 GiB per image).
+// Bounds on what a config may declare, so that no shape arithmetic overflows: a window up to 2^16,
+// a count (filters, units, a multiplier) up to 2^24, and every layer's output under 2^31 elements
+// per image (the runtime's own limit is 2 GiB per image).
 constexpr std::int64_t kMaxCount = std::int64_t{1} << 24;
+constexpr std::int64_t kMaxWindow = std::int64_t{1} << 16;  // kernel, stride, dilation, padding
 constexpr std::int64_t kMaxImageElements = std::int64_t{1} << 31;
 
 struct Out {
@@ -107,19 +108,11 @@ class Freezer {
                                  std::vector<std::int64_t> def) const {
     if (!has(key)) return def;
     const json& v = cfg()[key];
-    std::vector<std::int64_t> out;
-    if (v.is_number_integer()) {
-      out.assign(n, v.get<std::int64_t>());
-    } else if (v.is_array() && v.size() == n) {
-      for (const auto& e : v) {
-        if (!e.is_number_integer()) fail(std::string("\"") + key + "\" must hold integers");
-        out.push_back(e.get<std::int64_t>());
-      }
-    } else {
+    if (v.is_number()) return std::vector<std::int64_t>(n, integer(v, key, 0, kMaxWindow));
+    if (!v.is_array() || v.size() != n)
       fail(std::string("\"") + key + "\" must be an integer or " + std::to_string(n) + " of them");
-    }
-    for (auto x : out)
-      if (x < 0 || x > (1 << 16)) fail(std::string("\"") + key + "\" is out of range");
+    std::vector<std::int64_t> out;
+    for (const auto& e : v) out.push_back(integer(e, key, 0, kMaxWindow));
     return out;
   }
   void channels_last() const {
@@ -586,11 +579,7 @@ class Freezer {
     const Out& x = input4d();
     std::int64_t t = 1, b = 1, l = 1, r = 1;
     const json& p = has("padding") ? cfg()["padding"] : json(1);
-    auto get = [&](const json& v) {
-      if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > (1 << 16))
-        fail("padding " + p.dump() + " must hold integers ≥ 0");
-      return v.get<std::int64_t>();
-    };
+    auto get = [&](const json& v) { return integer(v, "padding", 0, kMaxWindow); };
     if (p.is_number_integer()) {
       t = b = l = r = get(p);
     } else if (p.is_array() && p.size() == 2 && p[0].is_number_integer()) {
