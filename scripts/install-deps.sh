@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ pkg-config
-  libopencv-dev libprotobuf-dev protobuf-compiler libdnnl-dev
+  libopencv-dev libprotobuf-dev protobuf-compiler
+  libdnnl-dev ocl-icd-opencl-dev  # dnnl's CMake config asks for OpenCL, which the -dev only recommends
   nlohmann-json3-dev libcli11-dev libfmt-dev libssl-dev libhdf5-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium  # the test suite renders the HTML report headless
@@ -34,4 +35,9 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 echo "install-deps: installing ${missing[*]}"
 $sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# apt's own summary (download and installed size) is kept; its long listings are not.
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" \
+  >"${TMPDIR:-/tmp}/dpurun-install-deps.log" 2>&1 ||
+  { tail -30 "${TMPDIR:-/tmp}/dpurun-install-deps.log" >&2; echo "install-deps: apt-get install failed" >&2; exit 1; }
+grep -E "^(Need to get|After this operation|[0-9]+ upgraded)" "${TMPDIR:-/tmp}/dpurun-install-deps.log" | sed 's/^/install-deps: /'
+echo "install-deps: done"
