@@ -2,11 +2,15 @@
 # board/deploy.sh against an SSH server on loopback standing in for the board: an sshd of its
 # own on 127.0.0.1, with throwaway host and user keys, deploying this machine's own build.
 #   deploy_test.sh REPO BUILD_DIR SHARED
-# Exit 77 (skipped) without sshd or ../shared.
+# Exit 77 (skipped) without ../shared; a missing tool fails, naming its Debian package.
 set -uo pipefail
 repo=$1 build=$2 shared=$3
 sshd=/usr/sbin/sshd
-[ -x "$sshd" ] || { echo "skipped: needs openssh-server ($sshd)"; exit 77; }
+[ -x "$sshd" ] || { echo "FAIL: needs the Debian package openssh-server ($sshd; scripts/install-deps.sh)"; exit 1; }
+for tool in ssh:openssh-client ssh-keygen:openssh-client jq:jq readelf:binutils tar:tar; do
+  command -v "${tool%%:*}" >/dev/null ||
+    { echo "FAIL: needs ${tool%%:*}, from the Debian package ${tool#*:} (scripts/install-deps.sh)"; exit 1; }
+done
 [ -f "$shared/data/cifar10-test-jpg/labels.csv" ] && [ -f "$shared/models/tf-resnet56-cifar10/float_frozen.pb" ] ||
   { echo "skipped: needs $shared (the shared models and data)"; exit 77; }
 

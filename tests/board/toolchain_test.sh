@@ -7,8 +7,8 @@
 #   toolchain_test.sh SYSROOT
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-sysroot=$(realpath "$1")
-[ -d "$sysroot/usr/include" ] || { echo "skipped: no sysroot at $1 (board/make-sysroot.sh)"; exit 77; }
+sysroot=$(realpath -m "$1")
+[ -d "$sysroot/usr/include" ] || { echo "FAIL: no sysroot at $1: make it with board/make-sysroot.sh"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat >"$tmp/environment-setup-cortexa72-cortexa53-xilinx-linux" <<SETUP

@@ -55,8 +55,9 @@ int count_colour(const cv::Mat& bgr, int r, int g, int b) {
 }
 
 TEST(HtmlReport, RendersInHeadlessChromiumWithEveryChart) {
-  if (test::run_command("command -v chromium").exit_code != 0)
-    GTEST_SKIP() << "needs Debian's chromium (scripts/install-deps.sh installs it)";
+  // A missing browser fails the test: only ../shared may be absent.
+  ASSERT_EQ(test::run_command("command -v chromium").exit_code, 0)
+      << "needs the Debian package 'chromium' (scripts/install-deps.sh installs it)";
   BenchReport r = simulated_report();
   const std::string html = to_html(r);
   EXPECT_EQ(html.find("<model>"), std::string::npos);
