@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || exec sudo "$0" "$@"  # debootstrap runs as root only
 dir=$(realpath -m "${1:-build/sysroot-aarch64}")
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+mirror=${DEBIAN_MIRROR:-$(scripts/lib/apt-sources.sh --mirror)}  # this machine's own mirror
 packages=(
   libstdc++-12-dev libgomp1
   libopencv-dev
