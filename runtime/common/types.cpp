@@ -1,6 +1,8 @@
 #include "dpurun/error.h"
 #include "dpurun/tensor.h"
 
+#include <utility>
+
 namespace dpurun {
 
 const char* to_string(ErrorCode code) {
@@ -55,6 +57,42 @@ std::int64_t element_count(const Shape& shape, std::int64_t batch) {
       throw Error(ErrorCode::kInvalidModel,
                   "shape " + to_string(shape) + " has more elements than a 64-bit count holds");
   return n;
+}
+
+namespace {
+
+constexpr std::pair<const char*, InputConversion::Rounding> kRoundings[] = {
+    {"round", InputConversion::Rounding::kHalfUp},
+    {"truncate", InputConversion::Rounding::kTowardZero},
+    {"half-even", InputConversion::Rounding::kHalfEven},
+    {"half-away", InputConversion::Rounding::kHalfAway},
+};
+
+}  // namespace
+
+InputConversion parse_input_conversion(const std::string& name) {
+  InputConversion c;
+  std::string rounding = name;
+  if (rounding.size() > 5 && rounding.ends_with("-wrap")) {
+    c.overflow = InputConversion::Overflow::kWrap;
+    rounding.resize(rounding.size() - 5);
+  }
+  for (auto& [n, r] : kRoundings)
+    if (rounding == n) {
+      c.rounding = r;
+      return c;
+    }
+  throw Error(ErrorCode::kInvalidArgument,
+              "unknown input conversion '" + name +
+                  "': use round (the DPU's, default), truncate, half-even or half-away, each "
+                  "saturating, or with -wrap (e.g. truncate-wrap, as NumPy's astype(np.int8))");
+}
+
+std::string to_string(InputConversion c) {
+  std::string s = "round";
+  for (auto& [n, r] : kRoundings)
+    if (c.rounding == r) s = n;
+  return c.overflow == InputConversion::Overflow::kWrap ? s + "-wrap" : s;
 }
 
 }  // namespace dpurun

@@ -52,6 +52,33 @@ void quantize_input(const float* x, std::size_t count, int fix_point, std::int8_
   }
 }
 
+void quantize_input(const float* x, std::size_t count, int fix_point, std::int8_t* out,
+                    InputConversion conversion) {
+  using R = InputConversion::Rounding;
+  if (conversion == InputConversion{}) return quantize_input(x, count, fix_point, out);
+  const float scale = std::ldexp(1.f, fix_point);
+  const bool wrap = conversion.overflow == InputConversion::Overflow::kWrap;
+  for (std::size_t i = 0; i < count; ++i) {
+    const float v = x[i] * scale;
+    float r;
+    switch (conversion.rounding) {
+      case R::kHalfUp: r = std::floor(v + 0.5f); break;  // as quantize_input: the sum in float
+      case R::kTowardZero: r = std::trunc(v); break;
+      case R::kHalfEven: r = std::isinf(v) ? v : v - std::remainder(v, 1.f); break;  // ties to even
+      case R::kHalfAway: r = std::round(v); break;
+    }
+    if (r != r) {
+      out[i] = 0;
+    } else if (!wrap) {
+      out[i] = static_cast<std::int8_t>(r > 127.f ? 127 : r < -128.f ? -128 : static_cast<int>(r));
+    } else if (r >= 2147483648.f || r < -2147483648.f) {
+      out[i] = 0;  // x86's cvttss2si gives INT32_MIN, whose low byte is 0
+    } else {
+      out[i] = static_cast<std::int8_t>(static_cast<std::uint8_t>(static_cast<std::int32_t>(r) & 0xff));
+    }
+  }
+}
+
 void dequantize_tensor(const TensorInfo& info, const std::byte* data, std::size_t count, float* out) {
   switch (info.type) {
     case DataType::kFloat32: std::memcpy(out, data, count * sizeof(float)); return;

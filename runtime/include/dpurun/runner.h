@@ -61,6 +61,9 @@ class Runner {
 // Float → int8 at a fix point as the DPU's input takes it: x · 2^fix_point rounded half up
 // (DPU_ROUND) and saturated to [-128, 127]; NaN becomes 0.
 void quantize_input(const float* x, std::size_t count, int fix_point, std::int8_t* out);
+// The same with the rounding and overflow an application uses (see InputConversion).
+void quantize_input(const float* x, std::size_t count, int fix_point, std::int8_t* out,
+                    InputConversion conversion);
 // Tensor values as floats: int8 scaled by 2^-fix_point, float copied.
 void dequantize_tensor(const TensorInfo& info, const std::byte* data, std::size_t count, float* out);
 

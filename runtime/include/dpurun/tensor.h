@@ -27,4 +27,28 @@ struct TensorInfo {
   std::optional<int> fix_point;  // set on quantized tensors: real = int * 2^-fix_point
 };
 
+// How an application turns a float input into the DPU's int8: v = x · 2^fix_point (float32),
+// rounded, then fitted to int8. The default is the DPU's own (DPU_ROUND, saturated); board apps
+// often truncate or wrap instead, and the reference must do what the app did (docs/input-conversion.md).
+struct InputConversion {
+  enum class Rounding : std::uint8_t {
+    kHalfUp,      // floor(v + 0.5): DPU_ROUND, the quantizer's
+    kTowardZero,  // C/C++ cast, NumPy astype
+    kHalfEven,    // NumPy round / np.rint
+    kHalfAway,    // C/C++ std::round
+  };
+  enum class Overflow : std::uint8_t {
+    kSaturate,  // clamp to [-128, 127]; NaN → 0
+    kWrap,      // the low 8 bits of the value as a 32-bit int, as (char)(int)v and NumPy astype(int8)
+                // do; NaN and values past int32 → 0 (x86's result; C leaves them undefined)
+  };
+  Rounding rounding = Rounding::kHalfUp;
+  Overflow overflow = Overflow::kSaturate;
+  bool operator==(const InputConversion&) const = default;
+};
+// "round", "truncate", "half-even" or "half-away", each optionally with "-wrap".
+// Throws Error (kInvalidArgument) naming the accepted names.
+InputConversion parse_input_conversion(const std::string& name);
+std::string to_string(InputConversion conversion);
+
 }  // namespace dpurun
