@@ -59,9 +59,7 @@ ResolvedModel resolve_model(const std::string& model, const std::string& manifes
   for (auto& m : all)
     if (m.name == model) return pick(m, "", variant);
   if (fs::is_regular_file(model, ec)) {
-    for (auto& m : all)
-      for (auto& [v, f] : m.files)
-        if (fs::equivalent(f, model, ec)) return pick(m, model, v);
+    if (auto listed = manifest_listing(model)) return std::move(*listed);
     throw Error(ErrorCode::kNotFound,
                 model + ": no manifest in " + models_dir() +
                     " lists this file, so its preprocessing is unknown; write one (see "
@@ -71,6 +69,17 @@ ResolvedModel resolve_model(const std::string& model, const std::string& manifes
   for (auto& m : all) names += "\n  " + m.name;
   throw Error(ErrorCode::kNotFound, model + ": no such model file or manifest. Known models (" +
                                         models_dir() + "):" + names);
+}
+
+std::optional<ResolvedModel> manifest_listing(const std::string& file) {
+  std::error_code ec;
+  for (auto& m : load_manifests(models_dir(), model_root()))
+    for (auto& [v, f] : m.files)
+      if (fs::equivalent(f, file, ec)) {
+        std::string variant = v;
+        return ResolvedModel{std::move(m), file, std::move(variant)};
+      }
+  return std::nullopt;
 }
 
 void write_file_atomically(const std::string& path, const std::string& text) {

@@ -1,6 +1,7 @@
 // Where the CLI looks for manifests, model files and data when not told.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "dpurun/manifest.h"
@@ -22,6 +23,9 @@ struct ResolvedModel {
 // `manifest` (optional) names the manifest explicitly.
 ResolvedModel resolve_model(const std::string& model, const std::string& manifest,
                             const std::string& variant);
+
+// The manifest in models_dir() that lists `file`, if any (with the variant it is).
+std::optional<ResolvedModel> manifest_listing(const std::string& file);
 
 // Writes `text` to `path` through a temporary file and a rename, so a reader never sees half.
 void write_file_atomically(const std::string& path, const std::string& text);

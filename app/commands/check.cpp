@@ -51,6 +51,8 @@ Command add_check(CLI::App& app) {
     run.backend = b.backend;
     run.kernels = b.kernels;
     run.limit = b.limit;
+    run.input_conversion = b.input_conversion;
+    run.resize_interpolation = b.resize_interpolation;
     run.data = !a->data.empty() ? a->data : b.data == "default" ? "" : b.data;
     if (!a->manifest.empty()) {
       run.manifest = a->manifest;

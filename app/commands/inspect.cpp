@@ -1,7 +1,12 @@
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+#include <optional>
+
 #include "commands/commands.h"
+#include "dpurun/error.h"
 #include "dpurun/inspect.h"
+#include "paths.h"
 
 namespace dpurun::app {
 
@@ -17,7 +22,33 @@ Command add_inspect(CLI::App& app) {
   cmd->add_flag("--json", args->json, "Machine-readable output");
   return {cmd, [args]() {
             ModelInfo info = inspect_model(args->file);
-            fmt::print("{}", args->json ? to_json(info) : to_text(info));
+            // The manifest that lists the file says how its images are prepared; for an int8
+            // input, which conversion `eval` uses.
+            std::optional<ResolvedModel> listed;
+            try {
+              listed = manifest_listing(args->file);
+            } catch (const Error&) {  // a broken manifest elsewhere does not stop inspect
+            }
+            const bool int8_input = info.cpu_arithmetic.rfind("int8", 0) == 0 || info.kind == "compiled";
+            const std::string conversion =
+                listed && int8_input ? to_string(listed->manifest.preprocessing.input_conversion) : "";
+            if (args->json) {
+              auto j = nlohmann::json::parse(to_json(info));
+              if (listed)
+                j["manifest"] = {{"name", listed->manifest.name},
+                                 {"path", listed->manifest.path},
+                                 {"variant", listed->variant},
+                                 {"input_conversion", conversion.empty() ? nlohmann::json() : nlohmann::json(conversion)}};
+              fmt::print("{}\n", j.dump(2));
+              return kOk;
+            }
+            fmt::print("{}", to_text(info));
+            if (listed) {
+              fmt::print("manifest {} ({}, variant {})", listed->manifest.name, listed->manifest.path, listed->variant);
+              if (!conversion.empty())
+                fmt::print(": int8 input converted by {} (--input-conversion to change)", conversion);
+              fmt::print("\n");
+            }
             return kOk;
           }};
 }

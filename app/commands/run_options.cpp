@@ -2,6 +2,8 @@
 
 #include <csignal>
 
+#include "dpurun/error.h"
+
 namespace dpurun::app {
 namespace {
 
@@ -29,6 +31,13 @@ void add_run_options(CLI::App* cmd, RunArgs& a) {
   cmd->add_option("--vart-dpu-lib", a.vart_dpu_lib,
                   "dpu: run DPU subgraphs with this VART runner library instead of the model's "
                   "(e.g. libvart-dummy-runner.so, to exercise VART without a DPU)");
+  cmd->add_option("--input-conversion", a.input_conversion,
+                  "How float input becomes int8, as the board app does it: round (the DPU's, default), "
+                  "truncate, half-even, half-away, each saturating or with -wrap (truncate-wrap: NumPy "
+                  "astype(np.int8)); default: the manifest's. See docs/input-conversion.md");
+  cmd->add_option("--resize-interpolation", a.resize_interpolation,
+                  "How images are resized to the model's size: nearest, linear, area or cubic (OpenCV's); "
+                  "default: the manifest's");
   cmd->add_option("-n,--limit", a.limit, "Use N images spread evenly over the set (0: all)");
   cmd->add_option("--kernels", a.kernels, "fast (oneDNN) or reference (plain loops)")
       ->capture_default_str()
@@ -37,6 +46,19 @@ void add_run_options(CLI::App* cmd, RunArgs& a) {
                   "The file the model's weights come from: for a Keras architecture .json, its "
                   "weights .h5; for a compiled .xmodel, the quantized .xmodel it was compiled "
                   "from (its weights run once ops, shapes and fix points are checked to agree)");
+}
+
+void apply_preprocessing_overrides(const EvalSettings& s, Preprocessing& p) {
+  try {
+    if (!s.input_conversion.empty()) p.input_conversion = parse_input_conversion(s.input_conversion);
+  } catch (const Error& e) {
+    throw Error(e.code(), std::string("--input-conversion: ") + e.what());
+  }
+  try {
+    if (!s.resize_interpolation.empty()) p.resize_interpolation = parse_interpolation(s.resize_interpolation);
+  } catch (const Error& e) {
+    throw Error(e.code(), std::string("--resize-interpolation: ") + e.what());
+  }
 }
 
 EvalSettings run_settings(const RunArgs& a, ResolvedModel& rm) {
@@ -53,6 +75,9 @@ EvalSettings run_settings(const RunArgs& a, ResolvedModel& rm) {
   s.timeout_ms = a.timeout_ms;
   s.stop_on_error = !a.keep_going;
   s.vart_dpu_lib = a.vart_dpu_lib;
+  s.input_conversion = a.input_conversion;
+  s.resize_interpolation = a.resize_interpolation;
+  apply_preprocessing_overrides(s, rm.manifest.preprocessing);
   s.cancel = interrupt_flag();
   if (s.weights_from.empty() && rm.manifest.weights_from.count(rm.variant))
     s.weights_from = rm.manifest.model_file(rm.manifest.weights_from.at(rm.variant));

@@ -13,6 +13,7 @@ namespace dpurun::app {
 struct RunArgs {
   std::string model = kDefaultModel;
   std::string manifest, variant, data, kernels = "fast", weights_from, backend = "cpu", vart_dpu_lib;
+  std::string input_conversion, resize_interpolation;  // "": the manifest's
   int timeout_ms = 10000;
   bool keep_going = false;
   std::size_t limit = 0;
@@ -20,12 +21,16 @@ struct RunArgs {
 
 void add_run_options(CLI::App* cmd, RunArgs& args);
 
-// The settings the options ask for; resolves the model and its manifest (`resolved`).
+// The settings the options ask for; resolves the model and its manifest (`resolved`), whose
+// preprocessing then carries the options' overrides.
 EvalSettings run_settings(const RunArgs& args, ResolvedModel& resolved);
 
 // Ctrl-C stops a run cleanly: running jobs finish, the report is written and marked incomplete.
 // Installs the handler; the flag goes into the settings' `cancel`.
 const std::atomic<bool>* interrupt_flag();
+
+// The settings' --input-conversion and --resize-interpolation, applied to a manifest's preprocessing.
+void apply_preprocessing_overrides(const EvalSettings& settings, Preprocessing& preprocessing);
 bool interrupted();
 
 }  // namespace dpurun::app

@@ -109,6 +109,7 @@ class Bench {
     if (r.points.empty()) {
       r.runner = session.runners[0]->name();
       r.arithmetic = session.arithmetic;
+      r.preprocessing = m_.preprocessing;
       r.input = session.input;
       r.output = session.output;
       r.classes = m_.classes.empty() ? data_.class_names() : m_.classes;

@@ -33,6 +33,8 @@ Baseline make_baseline(const EvalReport& r, const std::string& manifest_name, co
   b.kernels = r.settings.kernels == KernelChoice::kFast ? "fast" : "reference";
   b.limit = r.settings.limit;
   b.batch = r.settings.batch;
+  b.input_conversion = r.settings.input_conversion;
+  b.resize_interpolation = r.settings.resize_interpolation;
   b.images = r.images;
   b.top1 = r.top1;
   b.top1_tolerance = o.top1_tolerance;
@@ -75,6 +77,8 @@ std::string to_json(const Baseline& b) {
          {"top1", b.top1},
          {"top1_tolerance", b.top1_tolerance},
          {"golden", {{"exact", b.golden_exact}, {"tolerance", b.golden_tolerance}, {"outputs", golden}}}};
+  if (!b.input_conversion.empty()) j["run"]["input_conversion"] = b.input_conversion;
+  if (!b.resize_interpolation.empty()) j["run"]["resize_interpolation"] = b.resize_interpolation;
   if (!b.reference.empty())
     j["reference"] = {{"variant", b.reference}, {"agreement", *b.agreement}, {"min_agreement", *b.min_agreement}};
   return j.dump(1) + "\n";
@@ -105,6 +109,11 @@ Baseline parse_baseline(const std::string& text, const std::string& path) {
                              std::pair{"backend", &b.backend}, std::pair{"kernels", &b.kernels}}) {
       field = std::string("run.") + name;
       *dst = run.at(name).get<std::string>();
+    }
+    for (auto [name, dst] : {std::pair{"input_conversion", &b.input_conversion},
+                             std::pair{"resize_interpolation", &b.resize_interpolation}}) {
+      field = std::string("run.") + name;
+      if (run.contains(name)) *dst = run.at(name).get<std::string>();
     }
     field = "run.limit";
     b.limit = json_number::get_checked<std::size_t>(run.at("limit"));
@@ -146,6 +155,12 @@ Baseline parse_baseline(const std::string& text, const std::string& path) {
   if (!(b.golden_tolerance >= 0)) throw bad("golden.tolerance must be 0 or more");
   if (b.batch < 1 || b.batch > 4096) throw bad("run.batch must be 1 to 4096");
   if (b.model.empty()) throw bad("run.model is empty");
+  try {
+    if (!b.input_conversion.empty()) parse_input_conversion(b.input_conversion);
+    if (!b.resize_interpolation.empty()) parse_interpolation(b.resize_interpolation);
+  } catch (const Error& e) {
+    throw bad(std::string("run: ") + e.what());
+  }
   return b;
 }
 

@@ -75,6 +75,14 @@ Manifest Manifest::load(const std::string& path, const std::string& model_root) 
     bad(path, "output.kind is \"probabilities\" or \"logits\"");
 
   json pre = j.value("preprocess", json::object());
+  if (!pre.is_object()) bad(path, "\"preprocess\" must be an object");
+  static const std::vector<std::string> known_pre{
+      "channel_order", "scale",                "mean",                "std",
+      "per_image_standardization", "resize", "resize_interpolation", "resize_before_color",
+      "input_conversion"};
+  for (auto& [k, v] : pre.items())
+    if (std::find(known_pre.begin(), known_pre.end(), k) == known_pre.end())
+      bad(path, "unknown field \"preprocess." + k + "\"");
   auto order = get<std::string>(pre, "channel_order", path, "RGB");
   auto& pp = m.preprocessing;
   if (order == "RGB") pp.channel_order = Preprocessing::ChannelOrder::kRGB;
@@ -97,11 +105,40 @@ Manifest Manifest::load(const std::string& path, const std::string& model_root) 
     pp.resize_height = resize[0];
     pp.resize_width = resize[1];
   }
+  try {
+    pp.resize_interpolation = parse_interpolation(get<std::string>(pre, "resize_interpolation", path, "linear"));
+    pp.input_conversion = parse_input_conversion(get<std::string>(pre, "input_conversion", path, "round"));
+  } catch (const Error& e) {
+    bad(path, std::string("preprocess: ") + e.what());
+  }
+  pp.resize_before_color = get<bool>(pre, "resize_before_color", path, false);
   m.classes = get<std::vector<std::string>>(j, "classes", path, {});
   json pub = j.value("published", json::object());
   if (pub.contains("top1")) m.published_top1 = get<double>(pub, "top1", path, 0.0);
   m.published_note = get<std::string>(pub, "note", path, "");
   return m;
+}
+
+namespace {
+constexpr std::pair<const char*, Preprocessing::Interpolation> kInterpolations[] = {
+    {"nearest", Preprocessing::Interpolation::kNearest},
+    {"linear", Preprocessing::Interpolation::kLinear},
+    {"area", Preprocessing::Interpolation::kArea},
+    {"cubic", Preprocessing::Interpolation::kCubic},
+};
+}  // namespace
+
+const char* to_string(Preprocessing::Interpolation interpolation) {
+  for (auto& [n, i] : kInterpolations)
+    if (i == interpolation) return n;
+  return "?";
+}
+
+Preprocessing::Interpolation parse_interpolation(const std::string& name) {
+  for (auto& [n, i] : kInterpolations)
+    if (name == n) return i;
+  throw Error(ErrorCode::kInvalidArgument,
+              "unknown resize interpolation '" + name + "': use nearest, linear, area or cubic (OpenCV's INTER_*)");
 }
 
 std::string Manifest::model_file(const std::string& variant) const {

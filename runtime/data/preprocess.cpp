@@ -9,6 +9,16 @@
 namespace dpurun::data {
 namespace {
 
+int interpolation_flag(Preprocessing::Interpolation i) {
+  switch (i) {
+    case Preprocessing::Interpolation::kNearest: return cv::INTER_NEAREST;
+    case Preprocessing::Interpolation::kLinear: return cv::INTER_LINEAR;
+    case Preprocessing::Interpolation::kArea: return cv::INTER_AREA;
+    case Preprocessing::Interpolation::kCubic: return cv::INTER_CUBIC;
+  }
+  return cv::INTER_LINEAR;
+}
+
 }  // namespace
 
 void preprocess_image(cv::Mat img, const std::string& name, const Preprocessing& pre, const Shape& hwc,
@@ -21,16 +31,22 @@ void preprocess_image(cv::Mat img, const std::string& name, const Preprocessing&
                     std::to_string(want_c) + "-channel images (manifest channel_order); " +
                     "use a manifest that matches the model");
   // Never in place: `img` may be a cached image that other threads read.
-  cv::Mat converted;
-  if (pre.channel_order == Order::kGray && img.channels() == 3)
-    cv::cvtColor(img, converted, cv::COLOR_BGR2GRAY), img = converted;
-  else if (pre.channel_order == Order::kRGB)
-    cv::cvtColor(img, converted, cv::COLOR_BGR2RGB), img = converted;
-  if (pre.resize_height > 0 && (img.rows != pre.resize_height || img.cols != pre.resize_width)) {
+  auto convert_color = [&] {
+    cv::Mat converted;
+    if (pre.channel_order == Order::kGray && img.channels() == 3)
+      cv::cvtColor(img, converted, cv::COLOR_BGR2GRAY), img = converted;
+    else if (pre.channel_order == Order::kRGB)
+      cv::cvtColor(img, converted, cv::COLOR_BGR2RGB), img = converted;
+  };
+  auto resize = [&] {
+    if (pre.resize_height <= 0 || (img.rows == pre.resize_height && img.cols == pre.resize_width)) return;
     cv::Mat resized;
-    cv::resize(img, resized, cv::Size(pre.resize_width, pre.resize_height), 0, 0, cv::INTER_LINEAR);
+    cv::resize(img, resized, cv::Size(pre.resize_width, pre.resize_height), 0, 0,
+               interpolation_flag(pre.resize_interpolation));
     img = resized;
-  }
+  };
+  if (pre.resize_before_color) resize(), convert_color();
+  else convert_color(), resize();
   if (img.rows != hwc[0] || img.cols != hwc[1])
     throw Error(ErrorCode::kInvalidData,
                 name + ": image is " + std::to_string(img.cols) + "x" + std::to_string(img.rows) +

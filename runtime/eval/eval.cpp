@@ -51,6 +51,7 @@ Session open_session(const EvalSettings& s, const Manifest& manifest, const Data
     throw Error(ErrorCode::kUnsupported, s.model_file + ": input '" + in.name + "' has shape " +
                                              to_string(in.shape) + "; dpurun feeds NHWC images");
   session.hwc = Shape(in.shape.begin() + 1, in.shape.end());
+  session.conversion = manifest.preprocessing.input_conversion;
   session.input_elems = static_cast<std::size_t>(element_count(session.hwc));
   session.arithmetic = in.type == DataType::kFloat32 ? "float32"
                        : s.backend == "dpu"          ? "int8 (DPU)"
@@ -67,7 +68,7 @@ void write_input(const Session& session, std::byte* dst, const std::function<voi
   x.resize(session.input_elems);
   preprocess(x.data());
   quantize_input(x.data(), session.input_elems, session.input.fix_point.value_or(0),
-                 reinterpret_cast<std::int8_t*>(dst));
+                 reinterpret_cast<std::int8_t*>(dst), session.conversion);
 }
 
 void load_input(const Dataset& data, std::size_t index, const Manifest& manifest, const Session& session,
@@ -98,6 +99,7 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const Progr
   r.runners = static_cast<int>(runners.size());
   r.runner_batch = first.batch();
   r.arithmetic = session.arithmetic;
+  r.preprocessing = manifest.preprocessing;
   r.input = in;
   r.output = out;
   r.flops_per_image = first.flops_per_image();

@@ -20,6 +20,7 @@ struct Session {
   std::size_t input_elems = 0, output_elems = 0;  // per image
   std::size_t classes = 0;   // of the manifest or the data set, whichever has more
   std::string arithmetic;    // "float32", "int8 (DPU)", "int8 (DPU emulation)"
+  InputConversion conversion;  // float → int8, where the input is int8 (the manifest's)
 };
 
 // `s.threads` runners (0: one per core) of batch `s.batch` for `s.model_file`. Throws Error when
@@ -28,7 +29,7 @@ Session open_session(const EvalSettings& s, const Manifest& manifest, const Data
 
 // Writes one image into `dst` as the session's input takes it: `preprocess` fills the image's
 // floats (H × W × C), straight into `dst` for a float input, else into a scratch buffer that is
-// then quantized to the input's fix point.
+// then quantized to the input's fix point by the session's conversion.
 void write_input(const Session& session, std::byte* dst, const std::function<void(float*)>& preprocess);
 
 // write_input() of data set image `index`. Throws Error naming the image.

@@ -89,6 +89,7 @@ std::string to_json(const BenchReport& r) {
            {"dpu_target", r.dpu_target},
            {"runner", r.runner},
            {"arithmetic", r.arithmetic},
+           {"preprocessing", report::preprocessing_json(r.preprocessing, r.input)},
            {"input", report::tensor_json(r.input)},
            {"output", report::tensor_json(r.output)}}},
          {"data", {{"path", s.run.data}, {"images", r.data_images}, {"classes", r.classes}}},
@@ -130,6 +131,7 @@ std::string to_table(const BenchReport& r) {
                      r.model_sha256.substr(0, 12));
   if (!r.dpu_target.empty()) out += fmt::format("target   {}\n", r.dpu_target);
   out += fmt::format("runner   {}\n", r.runner);
+  out += report::preprocessing_line(r.preprocessing, r.input);
   out += fmt::format("machine  {}, {} cores, {:.1f} GiB; DPU: {}\n", r.machine.cpu, r.machine.cores,
                      double(r.machine.memory_bytes) / (1 << 30), r.machine.dpu.empty() ? "none found" : "see JSON");
   out += fmt::format("scenario {}, warm-up {} s, at least {} s and {} queries, input cache {}, seed {}",

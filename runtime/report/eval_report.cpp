@@ -35,7 +35,39 @@ nlohmann::json settings_json(const EvalSettings& s) {
           {"weights_from", s.weights_from},
           {"threads", s.threads},
           {"batch", s.batch},
-          {"limit", s.limit}};
+          {"limit", s.limit},
+          {"input_conversion", s.input_conversion},
+          {"resize_interpolation", s.resize_interpolation}};
+}
+
+nlohmann::json preprocessing_json(const Preprocessing& p, const TensorInfo& input) {
+  using Order = Preprocessing::ChannelOrder;
+  nlohmann::json j{{"channel_order", p.channel_order == Order::kRGB   ? "RGB"
+                                     : p.channel_order == Order::kBGR ? "BGR"
+                                                                      : "GRAY"},
+                   {"scale", p.scale},
+                   {"mean", p.mean},
+                   {"std", p.std},
+                   {"per_image_standardization", p.per_image_standardization}};
+  if (p.resize_height > 0) {
+    j["resize"] = {p.resize_height, p.resize_width};
+    j["resize_interpolation"] = to_string(p.resize_interpolation);
+    j["resize_before_color"] = p.resize_before_color;
+  }
+  // Only an int8 input is converted; for a float input the setting has no effect.
+  j["input_conversion"] = input.type == DataType::kInt8 ? nlohmann::json(to_string(p.input_conversion)) : nullptr;
+  return j;
+}
+
+std::string preprocessing_line(const Preprocessing& p, const TensorInfo& input) {
+  std::string out = input.type == DataType::kInt8
+                        ? fmt::format("input   int8 at fix point {}, converted by {}", input.fix_point.value_or(0),
+                                      to_string(p.input_conversion))
+                        : fmt::format("input   {}", to_string(input.type));
+  if (p.resize_height > 0)
+    out += fmt::format("; resized to {}x{} ({}{})", p.resize_width, p.resize_height, to_string(p.resize_interpolation),
+                       p.resize_before_color ? ", before the colour conversion" : "");
+  return out + "\n";
 }
 
 }  // namespace report
@@ -53,6 +85,7 @@ nlohmann::json report_json(const EvalReport& r) {
       {"model",
        {{"name", r.model_name},
         {"arithmetic", r.arithmetic},
+        {"preprocessing", report::preprocessing_json(r.preprocessing, r.input)},
         {"input", report::tensor_json(r.input)},
         {"output", report::tensor_json(r.output)},
         {"flops_per_image", r.flops_per_image}}},
@@ -132,6 +165,7 @@ std::string to_table(const EvalReport& r) {
                          ? (r.settings.kernels == KernelChoice::kFast ? " (fast kernels)" : " (reference kernels)")
                          : "",
                      r.runners, r.runner_batch);
+  out += report::preprocessing_line(r.preprocessing, r.input);
   out += "\n";
   out += fmt::format("{:<12} {:>8}\n", "class", "top-1");
   for (std::size_t c = 0; c < r.classes.size(); ++c)

@@ -302,6 +302,71 @@ TEST(Cli, CompiledVariantTakesItsWeightsFromTheManifestPairing) {
 namespace dpurun {
 namespace {
 
+// The input conversion as a board app does it: from the manifest, overridden on the command
+// line, the same for a reference, printed and in the JSON; a baseline keeps it for `check`.
+TEST(Cli, InputConversionFromTheManifestOrTheCommandLine) {
+  DPURUN_REQUIRE_SHARED(test::shared("models/mnist-cnn-kv260/CNN_kv260.xmodel"));
+  DPURUN_REQUIRE_SHARED(test::shared("data/mnist-test-png"));
+  const std::string mnist = " --data " + test::shared("data/mnist-test-png");
+  auto dir = test::temp_dir();
+  // The manifest's: its app truncates (astype(np.int8)).
+  auto r = run_cli("eval -q --model mnist-cnn-kv260 -n 40" + mnist + " --json " + (dir / "a.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "input   int8 at fix point 6, converted by truncate-wrap")) << r.output;
+  auto j = nlohmann::json::parse(test::read_file(dir / "a.json"));
+  EXPECT_EQ(j["model"]["preprocessing"]["input_conversion"], "truncate-wrap");
+  EXPECT_EQ(j["settings"]["input_conversion"], "");
+  // Overridden, for the compiled model and its reference alike: one int8 tensor feeds both.
+  r = run_cli("eval -q --model mnist-cnn-kv260 --variant compiled --reference quantized --input-conversion round -n 40" +
+              mnist + " --json " + (dir / "b.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  j = nlohmann::json::parse(test::read_file(dir / "b.json"));
+  EXPECT_EQ(j["model"]["model"]["preprocessing"]["input_conversion"], "round");
+  EXPECT_EQ(j["reference"]["model"]["preprocessing"]["input_conversion"], "round");
+  EXPECT_EQ(j["model"]["settings"]["input_conversion"], "round");
+  EXPECT_EQ(j["agreement"]["max_output_difference"], 0.0);
+  // A float model takes no int8: the report says the setting did not apply.
+  DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
+  r = run_cli("eval -q -n 8 --input-conversion truncate --json " + (dir / "c.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "input   float32")) << r.output;
+  j = nlohmann::json::parse(test::read_file(dir / "c.json"));
+  EXPECT_TRUE(j["model"]["preprocessing"]["input_conversion"].is_null());
+  // inspect says which conversion eval uses for a file a manifest lists.
+  r = run_cli("inspect " + test::shared("models/mnist-cnn-kv260/CNN_kv260.xmodel"));
+  EXPECT_TRUE(contains(r.output, "manifest mnist-cnn-kv260")) << r.output;
+  EXPECT_TRUE(contains(r.output, "int8 input converted by truncate-wrap")) << r.output;
+  j = nlohmann::json::parse(run_cli("inspect --json " + test::shared("models/mnist-cnn-kv260/CNN_int.xmodel")).output);
+  EXPECT_EQ(j["manifest"]["input_conversion"], "truncate-wrap");
+  EXPECT_EQ(j["manifest"]["variant"], "quantized");
+  // Unknown names are usage errors that say what is accepted.
+  r = run_cli("eval -n 8 --input-conversion floor");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--input-conversion: unknown input conversion 'floor'")) << r.output;
+  EXPECT_TRUE(contains(r.output, "truncate-wrap")) << r.output;
+  r = run_cli("eval -n 8 --resize-interpolation lanczos");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "nearest, linear, area or cubic")) << r.output;
+  // A baseline keeps the override, and check runs with it: the golden outputs match only so.
+  auto base = (dir / "base.json").string();
+  r = run_cli("eval -q --model mnist-cnn-kv260 --input-conversion half-even -n 40" + mnist + " --save-baseline " + base);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(test::read_file(base))["run"]["input_conversion"], "half-even");
+  r = run_cli("check " + base + mnist);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  auto b = nlohmann::json::parse(test::read_file(base));
+  b["run"]["input_conversion"] = "truncate";  // the golden outputs were made with rounding
+  test::write_file(dir / "other.json", b.dump());
+  r = run_cli("check " + (dir / "other.json").string() + mnist);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "golden")) << r.output;
+  b["run"]["input_conversion"] = "floor";
+  test::write_file(dir / "bad.json", b.dump());
+  r = run_cli("check " + (dir / "bad.json").string() + mnist);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "unknown input conversion 'floor'")) << r.output;
+}
+
 TEST(CliBench, SweepWritesJsonCsvAndHtmlWithEverySetting) {
   DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
   auto dir = test::temp_dir();

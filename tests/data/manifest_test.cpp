@@ -55,6 +55,42 @@ TEST(Manifest, RejectsBadManifests) {
   parse_error(R"({"files": {"float": "a.pb"}, "preprocess": {"resize": [32.5, 32]}})");
 }
 
+TEST(Manifest, InputConversionAndResizeSettings) {
+  auto path = (test::temp_dir() / "m.json").string();
+  test::write_file(path, R"({"files": {"q": "a.pb"}, "preprocess": {"input_conversion": "truncate-wrap",
+                             "resize": [8, 8], "resize_interpolation": "nearest", "resize_before_color": true}})");
+  Manifest m = Manifest::load(path, "/models");
+  EXPECT_EQ(to_string(m.preprocessing.input_conversion), "truncate-wrap");
+  EXPECT_EQ(m.preprocessing.resize_interpolation, Preprocessing::Interpolation::kNearest);
+  EXPECT_TRUE(m.preprocessing.resize_before_color);
+  // Defaults: the DPU's rounding and OpenCV's (and cv2.resize's) linear interpolation.
+  test::write_file(path, R"({"files": {"q": "a.pb"}})");
+  m = Manifest::load(path, "/models");
+  EXPECT_EQ(m.preprocessing.input_conversion, InputConversion{});
+  EXPECT_EQ(m.preprocessing.resize_interpolation, Preprocessing::Interpolation::kLinear);
+  EXPECT_FALSE(m.preprocessing.resize_before_color);
+
+  auto says = [](const Error& e, const std::string& what) {
+    EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+  };
+  says(parse_error(R"({"files": {"q": "a.pb"}, "preprocess": {"input_conversion": "floor"}})"),
+       "unknown input conversion 'floor'");
+  says(parse_error(R"({"files": {"q": "a.pb"}, "preprocess": {"resize_interpolation": "lanczos"}})"),
+       "use nearest, linear, area or cubic");
+  // A misspelt preprocessing field would silently change nothing: refused.
+  says(parse_error(R"({"files": {"q": "a.pb"}, "preprocess": {"input_convertion": "truncate"}})"),
+       "unknown field \"preprocess.input_convertion\"");
+  says(parse_error(R"({"files": {"q": "a.pb"}, "preprocess": [1]})"), "\"preprocess\" must be an object");
+}
+
+// The manifests of models whose board app truncates say so (PROVENANCE.md quotes the app).
+TEST(Manifest, DnndkModelsTruncateAsN2cubeDoes) {
+  for (const char* name : {"minigooglenet", "miniresnet", "minivggnet"}) {
+    Manifest m = Manifest::load(kModels + "/keras-cifar10-dnndk-zcu102-" + name + ".json", test::shared("models"));
+    EXPECT_EQ(to_string(m.preprocessing.input_conversion), "truncate") << m.path;
+  }
+}
+
 TEST(Manifest, VariantsResolveAgainstTheModelRoot) {
   auto path = (test::temp_dir() / "m.json").string();
   test::write_file(path, R"({"name": "m", "files": {"float": "f/a.pb", "quantized": "/abs/q.pb"},

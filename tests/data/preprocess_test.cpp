@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
+#include <opencv2/imgproc.hpp>
 #include <opencv2/imgcodecs.hpp>
 
 #include "data/preprocess.h"
@@ -85,6 +87,53 @@ TEST(Preprocess, ResizeGrayAndShapeErrors) {
   pre.mean = {0};
   pre.std = {1};
   EXPECT_NO_THROW(data::preprocess_file(path, pre, {4, 4, 1}, out.data()));
+}
+
+// Each interpolation is OpenCV's own, and resizing before the colour conversion is what an app
+// that resizes straight after imread gets (for gray it differs from converting first).
+TEST(Preprocess, ResizeInterpolationAndOrderAsTheAppDoesIt) {
+  cv::Mat bgr(7, 9, CV_8UC3);
+  cv::randu(bgr, 0, 256);
+  Preprocessing pre;
+  pre.channel_order = Preprocessing::ChannelOrder::kGray;
+  pre.mean = {0};
+  pre.std = {1};
+  pre.resize_height = 4;
+  pre.resize_width = 5;
+  std::vector<float> out(4 * 5);
+  auto as_floats = [](const cv::Mat& m) {
+    std::vector<float> v;
+    for (int y = 0; y < m.rows; ++y)
+      for (int x = 0; x < m.cols; ++x) v.push_back(m.at<std::uint8_t>(y, x));
+    return v;
+  };
+  std::map<std::vector<float>, int> distinct;
+  for (auto [mode, flag] : {std::pair{Preprocessing::Interpolation::kNearest, cv::INTER_NEAREST},
+                            std::pair{Preprocessing::Interpolation::kLinear, cv::INTER_LINEAR},
+                            std::pair{Preprocessing::Interpolation::kArea, cv::INTER_AREA},
+                            std::pair{Preprocessing::Interpolation::kCubic, cv::INTER_CUBIC}}) {
+    pre.resize_interpolation = mode;
+    for (bool before : {false, true}) {
+      pre.resize_before_color = before;
+      cv::Mat a, b;
+      if (before) {
+        cv::resize(bgr, a, cv::Size(5, 4), 0, 0, flag);
+        cv::cvtColor(a, b, cv::COLOR_BGR2GRAY);
+      } else {
+        cv::cvtColor(bgr, a, cv::COLOR_BGR2GRAY);
+        cv::resize(a, b, cv::Size(5, 4), 0, 0, flag);
+      }
+      data::preprocess_image(bgr, "img", pre, {4, 5, 1}, out.data());
+      EXPECT_EQ(out, as_floats(b)) << to_string(mode) << (before ? ", resized first" : "");
+      ++distinct[out];
+    }
+  }
+  // Four interpolations in two orders, but nearest picks pixels and so commutes with a per-pixel
+  // conversion: 7 different images (random pixels make any other coincidence practically
+  // impossible), so neither setting is ignored.
+  EXPECT_EQ(distinct.size(), 7u);
+  EXPECT_EQ(parse_interpolation("nearest"), Preprocessing::Interpolation::kNearest);
+  EXPECT_THROW(parse_interpolation("lanczos"), Error);
 }
 
 }  // namespace

@@ -52,6 +52,7 @@ struct BenchReport {
   MachineInfo machine;
   std::string model_name, model_sha256, model_format, dpu_target, runner, arithmetic;
   std::uint64_t model_bytes = 0;
+  Preprocessing preprocessing;  // as run
   TensorInfo input, output;
   std::vector<std::string> classes;
   std::size_t data_images = 0;  // distinct images cycled through

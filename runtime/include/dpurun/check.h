@@ -19,6 +19,7 @@ struct Baseline {
   std::string model, variant, model_sha256, data = "default", backend = "cpu", kernels = "fast";
   std::size_t limit = 0;
   int batch = 32;
+  std::string input_conversion, resize_interpolation;  // the run's overrides; "": the manifest's
   std::size_t images = 0;
   double top1 = 0;
   double top1_tolerance = 0.005;  // a drop of more than this (a fraction) fails

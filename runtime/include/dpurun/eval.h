@@ -30,6 +30,8 @@ struct EvalSettings {
   // the run as incomplete with every failure listed.
   bool stop_on_error = true;
   std::string vart_dpu_lib;  // dpu: a runner library in place of the model's (VART's dummy runner)
+  // Overrides of the manifest's preprocessing ("": the manifest's); see Preprocessing.
+  std::string input_conversion, resize_interpolation;
   const std::atomic<bool>* cancel = nullptr;  // set to stop early (the report says incomplete)
 };
 
@@ -45,6 +47,7 @@ struct EvalReport {
   std::string dpurun_version;
   std::string model_name;
   std::string arithmetic;  // "float32" or "int8 (DPU emulation)"
+  Preprocessing preprocessing;  // as run: the manifest's with the settings' overrides
   TensorInfo input, output;
   double flops_per_image = 0;
   std::string dataset_kind;

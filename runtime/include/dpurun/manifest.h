@@ -21,7 +21,17 @@ struct Preprocessing {
   std::vector<float> std{1.f, 1.f, 1.f};
   bool per_image_standardization = false;
   int resize_height = 0, resize_width = 0;  // 0: keep
+  // OpenCV's interpolation, as the app (not the training) resizes; and whether it resizes
+  // before the colour conversion (which matters only for a conversion to gray).
+  enum class Interpolation { kNearest, kLinear, kArea, kCubic };
+  Interpolation resize_interpolation = Interpolation::kLinear;
+  bool resize_before_color = false;
+  // Float → int8 where the model's input is int8: as the board app does it.
+  InputConversion input_conversion;
 };
+const char* to_string(Preprocessing::Interpolation interpolation);
+// "nearest", "linear", "area" or "cubic"; throws Error (kInvalidArgument) otherwise.
+Preprocessing::Interpolation parse_interpolation(const std::string& name);
 
 struct Manifest {
   std::string path;  // the manifest file itself
