@@ -83,11 +83,21 @@ TEST(Manifest, InputConversionAndResizeSettings) {
   says(parse_error(R"({"files": {"q": "a.pb"}, "preprocess": [1]})"), "\"preprocess\" must be an object");
 }
 
-// The manifests of models whose board app truncates say so (PROVENANCE.md quotes the app).
-TEST(Manifest, DnndkModelsTruncateAsN2cubeDoes) {
-  for (const char* name : {"minigooglenet", "miniresnet", "minivggnet"}) {
-    Manifest m = Manifest::load(kModels + "/keras-cifar10-dnndk-zcu102-" + name + ".json", test::shared("models"));
-    EXPECT_EQ(to_string(m.preprocessing.input_conversion), "truncate") << m.path;
+// The manifests of models whose PROVENANCE.md quotes the board app's conversion say so:
+// DNNDK's dpuSetInputTensorInHWCFP32 truncates, app_mt.py's astype(np.int8) truncates and wraps,
+// deployment.py's .round().astype(np.int8) rounds ties to even and wraps.
+TEST(Manifest, ManifestsSayHowTheirBoardAppsConvertTheInput) {
+  const std::pair<const char*, const char*> expected[] = {
+      {"keras-cifar10-dnndk-zcu102-minigooglenet", "truncate"},
+      {"keras-cifar10-dnndk-zcu102-miniresnet", "truncate"},
+      {"keras-cifar10-dnndk-zcu102-minivggnet", "truncate"},
+      {"mnist-cnn-kv260", "truncate-wrap"},
+      {"mnist-mlp-tf2-dpu-sizes", "half-even-wrap"},
+      {"tf-resnet56-cifar10", "round"},  // no app quoted: the DPU's own rounding
+  };
+  for (auto [name, conversion] : expected) {
+    Manifest m = Manifest::load(kModels + "/" + name + ".json", test::shared("models"));
+    EXPECT_EQ(to_string(m.preprocessing.input_conversion), conversion) << m.path;
   }
 }
 
