@@ -61,9 +61,10 @@ root_destroy() {
   for p in /proc/[0-9]*; do
     [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && kill -9 "${p#/proc/}" 2>/dev/null
   done
-  umount -R "$root/dev" "$root/sys" "$root/proc" "$root/work/shared" 2>/dev/null
-  if mountpoint -q "$root/work/shared"; then
-    echo "fresh root: $root/work/shared is still mounted; not removing $root"
+  for p in dev sys proc work/shared; do umount -R "$root/$p" 2>/dev/null || umount -R -l "$root/$p" 2>/dev/null; done
+  # Never remove through a mount: /dev and ../shared are the host's own.
+  if awk -v r="$root/" 'index($2, r) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
+    echo "fresh root: something is still mounted under $root; not removing it"
     return 0
   fi
   if [ "${DPURUN_CI_KEEP:-0}" = 1 ]; then echo "fresh root kept: $root"; else rm -rf "$root"; fi
