@@ -93,8 +93,7 @@ Command add_eval(CLI::App& app) {
     if (ref.manifest.weights_from.count(ref.variant))
       rs.weights_from = ref.manifest.model_file(ref.manifest.weights_from.at(ref.variant));
     // One conversion for both: an int8 reference gets the model's int8 tensor, whatever its manifest says.
-    apply_preprocessing_overrides(rs, ref.manifest.preprocessing);
-    ref.manifest.preprocessing.input_conversion = rm.manifest.preprocessing.input_conversion;
+    rs.input_conversion = to_string(r.preprocessing.input_conversion);
     rs.model_file = ref.file;
     rs.manifest = ref.manifest.path;
     rs.variant = ref.variant;

@@ -2,8 +2,6 @@
 
 #include <csignal>
 
-#include "dpurun/error.h"
-
 namespace dpurun::app {
 namespace {
 
@@ -48,19 +46,6 @@ void add_run_options(CLI::App* cmd, RunArgs& a) {
                   "from (its weights run once ops, shapes and fix points are checked to agree)");
 }
 
-void apply_preprocessing_overrides(const EvalSettings& s, Preprocessing& p) {
-  try {
-    if (!s.input_conversion.empty()) p.input_conversion = parse_input_conversion(s.input_conversion);
-  } catch (const Error& e) {
-    throw Error(e.code(), std::string("--input-conversion: ") + e.what());
-  }
-  try {
-    if (!s.resize_interpolation.empty()) p.resize_interpolation = parse_interpolation(s.resize_interpolation);
-  } catch (const Error& e) {
-    throw Error(e.code(), std::string("--resize-interpolation: ") + e.what());
-  }
-}
-
 EvalSettings run_settings(const RunArgs& a, ResolvedModel& rm) {
   rm = resolve_model(a.model, a.manifest, a.variant);
   EvalSettings s;
@@ -77,7 +62,7 @@ EvalSettings run_settings(const RunArgs& a, ResolvedModel& rm) {
   s.vart_dpu_lib = a.vart_dpu_lib;
   s.input_conversion = a.input_conversion;
   s.resize_interpolation = a.resize_interpolation;
-  apply_preprocessing_overrides(s, rm.manifest.preprocessing);
+  with_overrides(s, rm.manifest);  // refuses an unknown name before anything loads
   s.cancel = interrupt_flag();
   if (s.weights_from.empty() && rm.manifest.weights_from.count(rm.variant))
     s.weights_from = rm.manifest.model_file(rm.manifest.weights_from.at(rm.variant));

@@ -21,16 +21,12 @@ struct RunArgs {
 
 void add_run_options(CLI::App* cmd, RunArgs& args);
 
-// The settings the options ask for; resolves the model and its manifest (`resolved`), whose
-// preprocessing then carries the options' overrides.
+// The settings the options ask for; resolves the model and its manifest (`resolved`).
 EvalSettings run_settings(const RunArgs& args, ResolvedModel& resolved);
 
 // Ctrl-C stops a run cleanly: running jobs finish, the report is written and marked incomplete.
 // Installs the handler; the flag goes into the settings' `cancel`.
 const std::atomic<bool>* interrupt_flag();
-
-// The settings' --input-conversion and --resize-interpolation, applied to a manifest's preprocessing.
-void apply_preprocessing_overrides(const EvalSettings& settings, Preprocessing& preprocessing);
 bool interrupted();
 
 }  // namespace dpurun::app

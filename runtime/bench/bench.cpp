@@ -251,7 +251,8 @@ InputCache parse_input_cache(const std::string& s) {
 }
 
 BenchReport run_bench(const BenchSettings& settings, const Manifest& manifest, const BenchProgressFn& progress) {
-  return Bench(settings, manifest).run(progress);
+  const Manifest m = with_overrides(settings.run, manifest);
+  return Bench(settings, m).run(progress);
 }
 
 }  // namespace dpurun

@@ -76,7 +76,24 @@ void load_input(const Dataset& data, std::size_t index, const Manifest& manifest
   write_input(session, dst, [&](float* x) { data.load(index, manifest.preprocessing, session.hwc, x); });
 }
 
-EvalReport evaluate(const EvalSettings& s, const Manifest& manifest, const ProgressFn& progress) {
+Manifest with_overrides(const EvalSettings& s, const Manifest& manifest) {
+  Manifest m = manifest;
+  try {
+    if (!s.input_conversion.empty()) m.preprocessing.input_conversion = parse_input_conversion(s.input_conversion);
+  } catch (const Error& e) {
+    throw Error(e.code(), std::string("--input-conversion: ") + e.what());
+  }
+  try {
+    if (!s.resize_interpolation.empty())
+      m.preprocessing.resize_interpolation = parse_interpolation(s.resize_interpolation);
+  } catch (const Error& e) {
+    throw Error(e.code(), std::string("--resize-interpolation: ") + e.what());
+  }
+  return m;
+}
+
+EvalReport evaluate(const EvalSettings& s, const Manifest& given, const ProgressFn& progress) {
+  const Manifest manifest = with_overrides(s, given);
   if (s.batch < 1) throw Error(ErrorCode::kInvalidArgument, "--batch must be at least 1");
   if (s.threads < 0) throw Error(ErrorCode::kInvalidArgument, "--threads must be 0 or more");
   auto t_start = Clock::now();

@@ -87,7 +87,13 @@ struct EvalReport {
 
 using ProgressFn = std::function<void(std::size_t done, std::size_t total, double top1)>;
 
-// Runs the manifest's model file `settings.model_file` over `settings.data`.
+// The manifest with the settings' input_conversion and resize_interpolation applied to its
+// preprocessing: what evaluate() and run_bench() run. Throws Error (kInvalidArgument) naming the
+// option for an unknown name.
+Manifest with_overrides(const EvalSettings& settings, const Manifest& manifest);
+
+// Runs the manifest's model file `settings.model_file` over `settings.data`, preprocessed as
+// with_overrides(settings, manifest) says.
 // Throws Error naming the model, data set or image at fault; never returns a partial report.
 EvalReport evaluate(const EvalSettings& settings, const Manifest& manifest,
                     const ProgressFn& progress = {});
