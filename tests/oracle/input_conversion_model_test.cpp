@@ -119,10 +119,11 @@ ModeRuns run_modes(const std::string& manifest_name, const std::string& variant,
                         y.data() + b * m.classes);
     }
 
-    Manifest with = manifest;
-    with.preprocessing.input_conversion = parse_input_conversion(mode);
-    EvalReport r = evaluate(s, with);
+    EvalSettings with = s;  // the setting overrides the manifest's conversion
+    with.input_conversion = mode;
+    EvalReport r = evaluate(with, manifest);
     EXPECT_TRUE(r.complete);
+    EXPECT_EQ(to_string(r.preprocessing.input_conversion), mode);
     EXPECT_EQ(r.outputs.size(), y.size());
     EXPECT_TRUE(r.outputs.size() == y.size() &&
                 std::memcmp(r.outputs.data(), y.data(), y.size() * sizeof(float)) == 0)
