@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for SECONDS (default 20) on
+# Builds the libFuzzer targets (the asan preset: clang, ASan + UBSan) and runs each for SECONDS (default 20) on
 # its seeds: the real files in ../shared, read in place, and small ones in tests/fuzz/seeds or
 # written here.
-# New inputs go to a scratch corpus, crashes to build/fuzz/artifacts; any finding fails the run.
+# New inputs go to a scratch corpus, crashes to build/asan/fuzz-artifacts; any finding fails the run.
 #   scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-20}"
 scripts/install-deps.sh fuzz
 shared="${DPURUN_SHARED_DIR:-$(pwd)/../shared}"
-cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz
-bin=build/fuzz/tests/fuzz
-artifacts=build/fuzz/artifacts
+cmake --preset asan >/dev/null
+cmake --build --preset asan --target dpurun_fuzzers
+bin=build/asan/tests/fuzz
+artifacts=build/asan/fuzz-artifacts
 mkdir -p "$artifacts"
 run() {  # target, max input bytes (0: libFuzzer's default), seed dirs...
   local target="$1" max_len="$2"; shift 2

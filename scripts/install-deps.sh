@@ -14,8 +14,8 @@ packages=(
 )
 for extra in "$@"; do
   case "$extra" in
-    # clang with libFuzzer and its sanitizer runtimes
-    fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    # clang with libFuzzer and its sanitizer runtimes, and its OpenMP (the asan preset and fuzzing)
+    fuzz) packages+=(clang libclang-rt-14-dev libomp-dev) ;;
     # the aarch64 cross build (board/make-sysroot.sh, --preset aarch64) and its tests under qemu
     board) packages+=(g++-aarch64-linux-gnu qemu-user debootstrap) ;;
     *) echo "install-deps: unknown extra '$extra' (fuzz, board)" >&2; exit 2 ;;

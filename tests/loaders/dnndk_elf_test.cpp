@@ -135,6 +135,40 @@ TEST(DnndkElf, ForeignFilesAreRefused) {
   EXPECT_NE(message(self).find("no DPU kernel"), std::string::npos) << message(self);
 }
 
+// A .bss (SHT_NOBITS) larger than the file takes no bytes of it: an ELF with one is read, not
+// refused as truncated (a sanitizer build's own executable has such a .bss).
+TEST(DnndkElf, ANoBitsSectionLargerThanTheFileIsNotTruncation) {
+  const std::string names("\0.shstrtab\0.bss\0", 16);
+  std::string elf(64 + 16 + 3 * 64, '\0');
+  auto put = [&](std::size_t at, std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) elf[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  };
+  elf.replace(0, 4, "\x7f" "ELF");
+  put(4, 2, 1), put(5, 1, 1), put(6, 1, 1), put(18, 183, 2);
+  put(0x28, 80, 8), put(0x3a, 64, 2), put(0x3c, 3, 2), put(0x3e, 1, 2);
+  elf.replace(64, 16, names);
+  auto section = [&](int i, std::uint32_t name, std::uint32_t type, std::uint64_t offset, std::uint64_t size) {
+    const std::size_t at = 80 + 64 * i;
+    put(at, name, 4), put(at + 4, type, 4), put(at + 24, offset, 8), put(at + 32, size, 8);
+  };
+  section(1, 1, 3, 64, 16);             // .shstrtab (SHT_STRTAB)
+  section(2, 11, 8, 80, 1ull << 30);    // .bss (SHT_NOBITS), 1 GiB
+  std::string message;
+  try {
+    read_dnndk_elf(elf, "bss.elf");
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  EXPECT_NE(message.find("no DPU kernel"), std::string::npos) << message;
+  section(2, 11, 1, 80, 1ull << 30);    // the same size as PROGBITS is truncation
+  try {
+    read_dnndk_elf(elf, "bss.elf");
+    ADD_FAILURE() << "a 1 GiB PROGBITS section in a 272-byte file was read";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("section 2 lies past the end"), std::string::npos) << e.what();
+  }
+}
+
 TEST(DnndkElf, TheCliInspectsAndRefusesToEvaluate) {
   DPURUN_REQUIRE_SHARED(elf_path(kElfs[0].file));
   auto r = test::run_cli("inspect " + elf_path(kElfs[0].file) + " --json");

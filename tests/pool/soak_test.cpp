@@ -9,7 +9,12 @@
 #include "dpurun/pool.h"
 #include "dpurun/runner.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(__has_feature)  // clang says so this way, GCC with the macros below
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define DPURUN_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || defined(DPURUN_SANITIZED)
 // Sanitizers hold freed memory (quarantine, shadow), so resident size says nothing there;
 // LeakSanitizer checks for leaks at exit instead.
 constexpr bool kMeasureMemory = false;

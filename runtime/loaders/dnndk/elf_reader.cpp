@@ -9,6 +9,7 @@ namespace dpurun::loaders::dnndk {
 namespace {
 
 constexpr std::size_t kTensorRecord = 52;  // 13 words; the metadata says so too
+constexpr std::uint32_t kSectionNoBits = 8;  // SHT_NOBITS
 
 // Little-endian reads that never run past their buffer.
 class Reader {
@@ -180,9 +181,11 @@ ElfModel read_dnndk_elf(const std::string& bytes, const std::string& source) {
   for (std::uint16_t i = 0; i < shnum; ++i) {
     h.seek(shoff + 64ull * i);
     name_offsets[i] = h.u32();
-    h.skip(20);
+    const std::uint32_t type = h.u32();
+    h.skip(16);
     secs[i].offset = h.u64();
     secs[i].size = h.u64();
+    if (type == kSectionNoBits) secs[i].size = 0;  // .bss and the like take no bytes of the file
     if (secs[i].offset > bytes.size() || secs[i].size > bytes.size() - secs[i].offset)
       h.fail("section " + std::to_string(i) + " lies past the end of the file");
   }
