@@ -2,12 +2,30 @@
 // the batch resolved, and the addresses of its inputs and output — so run() only computes.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <vector>
 
 #include "graph/graph.h"
 
 namespace dpurun::cpu {
+
+// Temporary memory the kernels of one plan share (they run one after another, never at once):
+// each states its size when it is made; the plan then allocates the largest, once.
+class Scratchpad {
+ public:
+  void reserve(std::size_t bytes) { bytes_ = bytes > bytes_ ? bytes : bytes_; }
+  void allocate();                 // by the plan, after its kernels are made
+  std::byte* data() const;         // valid once allocated
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  struct Free {
+    void operator()(std::byte* p) const;
+  };
+  std::size_t bytes_ = 0;
+  std::unique_ptr<std::byte[], Free> buffer_;
+};
 
 struct KernelArgs {
   const graph::Graph& graph;
@@ -19,6 +37,7 @@ struct KernelArgs {
   // True when the output buffer is the residual input's (Conv2D) or input 0's (elementwise),
   // so that the kernel computes in place.
   bool output_aliases_input = false;
+  Scratchpad* scratchpad = nullptr;  // the plan's
 };
 
 // The sizes of a convolution: Conv2D, DepthwiseConv2D (mult = channel multiplier), and a

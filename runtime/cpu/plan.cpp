@@ -11,6 +11,20 @@ namespace dpurun::cpu {
 
 void Plan::AlignedFree::operator()(std::byte* p) const { std::free(p); }
 
+void Scratchpad::Free::operator()(std::byte* p) const { std::free(p); }
+
+void Scratchpad::allocate() {
+  if (bytes_ == 0 || buffer_) return;
+  auto* p = static_cast<std::byte*>(std::aligned_alloc(64, (bytes_ + 63) / 64 * 64));
+  if (!p) throw std::bad_alloc();
+  buffer_.reset(p);
+}
+
+std::byte* Scratchpad::data() const {
+  if (bytes_ > 0 && !buffer_) throw Error(ErrorCode::kInternal, "a kernel ran before its plan's scratchpad was allocated");
+  return buffer_.get();
+}
+
 Plan::Plan(const graph::Graph& g, int batch, KernelSet kernels) {
   if (g.inputs.size() != 1 || g.outputs.empty())
     throw Error(ErrorCode::kUnsupported, g.source + ": models with " +
@@ -89,7 +103,7 @@ Plan::Plan(const graph::Graph& g, int batch, KernelSet kernels) {
     }
     if (!aliased) allocate(ov);
 
-    KernelArgs args{g, node, {}, resolve(g.value(ov).shape), {}, data(ov), aliased};
+    KernelArgs args{g, node, {}, resolve(g.value(ov).shape), {}, data(ov), aliased, &scratchpad_};
     for (auto v : node.inputs) {
       args.input_shapes.push_back(resolve(g.value(v).shape));
       args.inputs.push_back(data(v));
@@ -106,6 +120,7 @@ Plan::Plan(const graph::Graph& g, int batch, KernelSet kernels) {
       if (last_use[static_cast<std::size_t>(v)] == static_cast<int>(i) && !g.value(v).is_constant())
         release(v);
   }
+  scratchpad_.allocate();
   input_ = reinterpret_cast<float*>(data(in));
   output_ = reinterpret_cast<const float*>(data(out));
   input_bytes_ = static_cast<std::size_t>(element_count(g.value(in).shape, batch)) * sizeof(float);

@@ -16,12 +16,14 @@ class Plan {
   void run(const float* input, float* output);
 
   std::size_t arena_bytes() const { return arena_bytes_; }
+  std::size_t scratchpad_bytes() const { return scratchpad_.bytes(); }
 
  private:
   struct AlignedFree {
     void operator()(std::byte* p) const;
   };
   std::vector<std::unique_ptr<std::byte[], AlignedFree>> blocks_;
+  Scratchpad scratchpad_;  // before steps_: kernels hold its address
   std::vector<std::unique_ptr<Kernel>> steps_;
   float* input_ = nullptr;
   const float* output_ = nullptr;

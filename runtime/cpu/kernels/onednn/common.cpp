@@ -1,5 +1,7 @@
 #include "cpu/kernels/onednn/onednn.h"
 
+#include "dpurun/error.h"
+
 namespace dpurun::cpu {
 namespace onednn {
 
@@ -29,9 +31,30 @@ dnnl::memory pack_weights(const KernelArgs& a, const dnnl::memory::desc& user,
                           const dnnl::memory::desc& wanted, dnnl::stream& stream) {
   dnnl::memory from(user, engine(), const_cast<void*>(a.inputs[1]));
   dnnl::memory to(wanted, engine());
-  dnnl::reorder(from, to).execute(stream, from, to);
+  dnnl::reorder::primitive_desc pd(engine(), user, engine(), wanted, with_user_scratchpad());
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+  if (pd.scratchpad_desc().get_size() > 0) args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(pd.scratchpad_desc(), engine());
+  dnnl::reorder(pd).execute(stream, args);
   stream.wait();
   return to;
+}
+
+dnnl::primitive_attr with_user_scratchpad(dnnl::primitive_attr attr) {
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+ScratchpadArg::ScratchpadArg(const dnnl::memory::desc& wanted, const KernelArgs& a)
+    : desc_(wanted), plan_(a.scratchpad) {
+  if (desc_.get_size() == 0) return;
+  if (!plan_) throw Error(ErrorCode::kInternal, "a oneDNN kernel was made without its plan's scratchpad");
+  plan_->reserve(desc_.get_size());
+}
+
+void ScratchpadArg::add_to(std::unordered_map<int, dnnl::memory>& args) {
+  if (added_ || desc_.get_size() == 0) return;
+  args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(desc_, engine(), plan_->data());
+  added_ = true;
 }
 
 bool append_activation(dnnl::post_ops& ops, const graph::ActivationParams& act) {

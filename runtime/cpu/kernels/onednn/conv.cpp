@@ -39,8 +39,9 @@ class Conv : public Kernel {
                     : dnnl::convolution_forward::desc(
                           dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                           src_md, w_any, dst_md, strides, dilates, pad_l, pad_r);
-    dnnl::convolution_forward::primitive_desc pd(desc, attr, engine());
+    dnnl::convolution_forward::primitive_desc pd(desc, with_user_scratchpad(attr), engine());
     prim_ = dnnl::convolution_forward(pd);
+    scratchpad_ = ScratchpadArg(pd.scratchpad_desc(), a);
 
     weights_ = pack_weights(a, user_w_md, pd.weights_desc(), stream_);
 
@@ -61,6 +62,7 @@ class Conv : public Kernel {
 
   void run() override {
     if (residual_) std::memcpy(out_, residual_, bytes_);
+    scratchpad_.add_to(args_);
     prim_.execute(stream_, args_);
     stream_.wait();
   }
@@ -70,6 +72,7 @@ class Conv : public Kernel {
   dnnl::primitive prim_;
   memory weights_, src_, dst_, bias_;
   std::unordered_map<int, memory> args_;
+  ScratchpadArg scratchpad_;
   const void* residual_ = nullptr;
   void* out_ = nullptr;
   std::size_t bytes_ = 0;
@@ -89,8 +92,9 @@ class Pool : public Kernel {
     dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference, alg, src_md, dst_md,
                                      {p.stride_h, p.stride_w}, {p.kernel_h, p.kernel_w},
                                      {p.pad_top, p.pad_left}, {p.pad_bottom, p.pad_right});
-    dnnl::pooling_forward::primitive_desc pd(desc, engine());
+    dnnl::pooling_forward::primitive_desc pd(desc, with_user_scratchpad(), engine());
     prim_ = dnnl::pooling_forward(pd);
+    scratchpad_ = ScratchpadArg(pd.scratchpad_desc(), a);
     args_ = {{DNNL_ARG_SRC, memory(src_md, engine(), const_cast<void*>(a.inputs[0]))},
              {DNNL_ARG_DST, memory(dst_md, engine(), a.output)}};
     if (pd.workspace_desc().get_size() > 0)
@@ -98,6 +102,7 @@ class Pool : public Kernel {
   }
 
   void run() override {
+    scratchpad_.add_to(args_);
     prim_.execute(stream_, args_);
     stream_.wait();
   }
@@ -106,6 +111,7 @@ class Pool : public Kernel {
   dnnl::stream stream_;
   dnnl::primitive prim_;
   std::unordered_map<int, memory> args_;
+  ScratchpadArg scratchpad_;
 };
 
 class FullyConnected : public Kernel {
@@ -126,8 +132,9 @@ class FullyConnected : public Kernel {
                                                                src_md, w_any, bias_md, dst_md)
                            : dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference,
                                                                src_md, w_any, dst_md);
-    dnnl::inner_product_forward::primitive_desc pd(desc, attr, engine());
+    dnnl::inner_product_forward::primitive_desc pd(desc, with_user_scratchpad(attr), engine());
     prim_ = dnnl::inner_product_forward(pd);
+    scratchpad_ = ScratchpadArg(pd.scratchpad_desc(), a);
     weights_ = pack_weights(a, user_w_md, pd.weights_desc(), stream_);
     args_ = {{DNNL_ARG_SRC, memory(src_md, engine(), const_cast<void*>(a.inputs[0]))},
              {DNNL_ARG_WEIGHTS, weights_},
@@ -136,6 +143,7 @@ class FullyConnected : public Kernel {
   }
 
   void run() override {
+    scratchpad_.add_to(args_);
     prim_.execute(stream_, args_);
     stream_.wait();
   }
@@ -145,6 +153,7 @@ class FullyConnected : public Kernel {
   dnnl::primitive prim_;
   memory weights_;
   std::unordered_map<int, memory> args_;
+  ScratchpadArg scratchpad_;
 };
 
 }  // namespace

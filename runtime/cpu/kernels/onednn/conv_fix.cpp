@@ -70,8 +70,9 @@ class ConvFix : public Kernel {
                                                           w_any, bias_md, dst_md)
                       : dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src_md,
                                                           w_any, dst_md);
-      dnnl::inner_product_forward::primitive_desc pd(d, attr, engine());
+      dnnl::inner_product_forward::primitive_desc pd(d, with_user_scratchpad(attr), engine());
       prim_ = dnnl::inner_product_forward(pd);
+      scratchpad_ = ScratchpadArg(pd.scratchpad_desc(), a);
       weights_ = pack_weights(a, user_w_md, pd.weights_desc(), stream_);
     } else {
       const auto& p = a.node.p<graph::ConvParams>();
@@ -88,8 +89,9 @@ class ConvFix : public Kernel {
                       : dnnl::convolution_forward::desc(
                             dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                             src_md, w_any, dst_md, strides, dil, pad_l, pad_r);
-      dnnl::convolution_forward::primitive_desc pd(d, attr, engine());
+      dnnl::convolution_forward::primitive_desc pd(d, with_user_scratchpad(attr), engine());
       prim_ = dnnl::convolution_forward(pd);
+      scratchpad_ = ScratchpadArg(pd.scratchpad_desc(), a);
       weights_ = pack_weights(a, user_w_md, pd.weights_desc(), stream_);
     }
 
@@ -126,6 +128,7 @@ class ConvFix : public Kernel {
   }
 
   void run() override {
+    scratchpad_.add_to(args_);
     prim_.execute(stream_, args_);
     stream_.wait();
     if (fused_) return;
@@ -154,6 +157,7 @@ class ConvFix : public Kernel {
   dnnl::primitive prim_;
   memory weights_;
   std::unordered_map<int, memory> args_;
+  ScratchpadArg scratchpad_;
   std::vector<std::int32_t> acc_;
   std::vector<double> bias_;
   std::vector<std::int64_t> bias_i_;
