@@ -10,6 +10,13 @@
 
 namespace dpurun::cpu {
 
+// 64-byte aligned memory, as the plan's buffers and oneDNN want it.
+struct AlignedFree {
+  void operator()(std::byte* p) const;
+};
+using AlignedBytes = std::unique_ptr<std::byte[], AlignedFree>;
+AlignedBytes aligned_bytes(std::size_t bytes);  // rounded up to 64
+
 // Temporary memory the kernels of one plan share (they run one after another, never at once):
 // each states its size when it is made; the plan then allocates the largest, once.
 class Scratchpad {
@@ -20,11 +27,8 @@ class Scratchpad {
   std::size_t bytes() const { return bytes_; }
 
  private:
-  struct Free {
-    void operator()(std::byte* p) const;
-  };
   std::size_t bytes_ = 0;
-  std::unique_ptr<std::byte[], Free> buffer_;
+  AlignedBytes buffer_;
 };
 
 struct KernelArgs {

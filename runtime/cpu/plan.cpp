@@ -9,15 +9,16 @@
 
 namespace dpurun::cpu {
 
-void Plan::AlignedFree::operator()(std::byte* p) const { std::free(p); }
+void AlignedFree::operator()(std::byte* p) const { std::free(p); }
 
-void Scratchpad::Free::operator()(std::byte* p) const { std::free(p); }
+AlignedBytes aligned_bytes(std::size_t bytes) {
+  auto* p = static_cast<std::byte*>(std::aligned_alloc(64, std::max<std::size_t>(64, (bytes + 63) / 64 * 64)));
+  if (!p) throw std::bad_alloc();
+  return AlignedBytes(p);
+}
 
 void Scratchpad::allocate() {
-  if (bytes_ == 0 || buffer_) return;
-  auto* p = static_cast<std::byte*>(std::aligned_alloc(64, (bytes_ + 63) / 64 * 64));
-  if (!p) throw std::bad_alloc();
-  buffer_.reset(p);
+  if (bytes_ > 0 && !buffer_) buffer_ = aligned_bytes(bytes_);
 }
 
 std::byte* Scratchpad::data() const {
@@ -62,9 +63,8 @@ Plan::Plan(const graph::Graph& g, int batch, KernelSet kernels) {
         best = static_cast<int>(b);
     if (best < 0) {
       std::size_t rounded = std::max<std::size_t>(64, (bytes + 63) / 64 * 64);
-      auto* p = static_cast<std::byte*>(std::aligned_alloc(64, rounded));
-      if (!p) throw std::bad_alloc();
-      blocks_.emplace_back(p);
+      blocks_.push_back(aligned_bytes(rounded));
+      std::byte* p = blocks_.back().get();
       arena_bytes_ += rounded;
       pool.push_back({rounded, p, 0});
       best = static_cast<int>(pool.size() - 1);

@@ -19,10 +19,7 @@ class Plan {
   std::size_t scratchpad_bytes() const { return scratchpad_.bytes(); }
 
  private:
-  struct AlignedFree {
-    void operator()(std::byte* p) const;
-  };
-  std::vector<std::unique_ptr<std::byte[], AlignedFree>> blocks_;
+  std::vector<AlignedBytes> blocks_;
   Scratchpad scratchpad_;  // before steps_: kernels hold its address
   std::vector<std::unique_ptr<Kernel>> steps_;
   float* input_ = nullptr;
