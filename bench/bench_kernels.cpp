@@ -122,7 +122,7 @@ Layer add(int hw, int c, bool int8) {
   return l;
 }
 
-void run(benchmark::State& state, const std::function<Layer(bool)>& make, bool int8, cpu::KernelSet k) {
+void run(benchmark::State& state, const std::function<Layer(bool)>& make, bool int8, KernelChoice k) {
   Layer l = make(int8);
   cpu::Plan plan(l.g, kBatch, k);
   const Value& xv = l.g.value(l.x);
@@ -138,7 +138,7 @@ void run(benchmark::State& state, const std::function<Layer(bool)>& make, bool i
 
 void register_layer(const std::string& name, std::function<Layer(bool)> make) {
   for (bool int8 : {false, true})
-    for (auto [kname, k] : {std::pair{"reference", cpu::KernelSet::kReference}, std::pair{"fast", cpu::KernelSet::kFast}})
+    for (auto [kname, k] : {std::pair{"reference", KernelChoice::kReference}, std::pair{"fast", KernelChoice::kFast}})
       benchmark::RegisterBenchmark((name + (int8 ? "/int8/" : "/float/") + kname).c_str(),
                                    [make, int8, k = k](benchmark::State& s) { run(s, make, int8, k); })
           ->UseRealTime()

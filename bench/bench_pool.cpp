@@ -14,6 +14,7 @@
 #include "dpurun/manifest.h"
 #include "dpurun/pool.h"
 #include "dpurun/runner.h"
+#include "dpurun/test_backend.h"
 #include "shared_data.h"
 
 namespace {

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "dpurun/runner.h"
+#include "dpurun/backends.h"
 #include "support/test_env.h"
 #include "support/tf_graph_builder.h"
 
@@ -119,7 +119,7 @@ TEST(Cli, KeepGoingReportsTheFailedImageAndExitsNonZero) {
 }
 
 TEST(Cli, DpuBackendWithoutVartSaysHowToGetTheSameNumbers) {
-  if (have_vart()) GTEST_SKIP() << "this build has VART; tests/runners covers --backend dpu";
+  if (have_vart()) GTEST_SKIP() << "this build has VART; tests/backends covers --backend dpu";
   auto r = run_cli("eval --backend dpu -n 10");
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_TRUE(contains(r.output, "built without VART")) << r.output;

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <random>
 
-#include "cpu/kernels/fix_math.h"
+#include "graph/fix_math.h"
 #include "cpu/plan.h"
 #include "graph/graph.h"
 
@@ -90,7 +90,7 @@ struct IntGraph {
   }
 
   // Runs with the given kernels; returns the int8 results (undoing Dequantize exactly).
-  std::vector<std::int8_t> run(const std::vector<std::int8_t>& x, int batch, cpu::KernelSet k) {
+  std::vector<std::int8_t> run(const std::vector<std::int8_t>& x, int batch, KernelChoice k) {
     const int fix_in = g.value(g.nodes[0].outputs[0]).fix->fix_point;
     std::vector<float> in(x.size());
     for (std::size_t i = 0; i < x.size(); ++i) in[i] = std::ldexp(float(x[i]), -fix_in);
@@ -187,8 +187,8 @@ TEST_P(ConvFixTest, MatchesNaiveIntegerOracleBitForBit) {
           }
           want.push_back(oracle_round(N, e, st));
         }
-  auto ref = ig.run(x, t.n, cpu::KernelSet::kReference);
-  auto fast = ig.run(x, t.n, cpu::KernelSet::kFast);
+  auto ref = ig.run(x, t.n, KernelChoice::kReference);
+  auto fast = ig.run(x, t.n, KernelChoice::kFast);
   EXPECT_EQ(ref, want) << "reference kernel vs oracle";
   EXPECT_EQ(fast, want) << "fast kernel vs oracle";
   // (hard swish shifts by 2e + fo + 14 bits: ties there are too rare to hit on purpose)
@@ -216,22 +216,22 @@ TEST(FixMath, RoundModesOnTies) {
   const double std_[] = {-3, -2, -1, 1, 2, 3, 0, -1};
   const double py3[] = {-2, -2, -0, 0, 2, 2, 0, -1};
   for (int i = 0; i < 8; ++i) {
-    EXPECT_EQ(cpu::round_fix(xs[i], RoundMode::kDpu), dpu[i]) << xs[i];
-    EXPECT_EQ(cpu::round_fix(xs[i], RoundMode::kStd), std_[i]) << xs[i];
-    EXPECT_EQ(cpu::round_fix(xs[i], RoundMode::kPy3), py3[i]) << xs[i];
+    EXPECT_EQ(graph::round_fix(xs[i], RoundMode::kDpu), dpu[i]) << xs[i];
+    EXPECT_EQ(graph::round_fix(xs[i], RoundMode::kStd), std_[i]) << xs[i];
+    EXPECT_EQ(graph::round_fix(xs[i], RoundMode::kPy3), py3[i]) << xs[i];
   }
   FixInfo f{0};
-  EXPECT_EQ(cpu::quantize_fix(300.0, f), 127);
-  EXPECT_EQ(cpu::quantize_fix(-128.4, f), -128);
-  EXPECT_EQ(cpu::quantize_fix(-128.6, f), -128);
+  EXPECT_EQ(graph::quantize_fix(300.0, f), 127);
+  EXPECT_EQ(graph::quantize_fix(-128.4, f), -128);
+  EXPECT_EQ(graph::quantize_fix(-128.6, f), -128);
   FixInfo u{0, 8, false};
-  EXPECT_EQ(cpu::quantize_fix(-3.0, u), 0);
-  EXPECT_EQ(cpu::quantize_fix(300.0, u), 255);
+  EXPECT_EQ(graph::quantize_fix(-3.0, u), 0);
+  EXPECT_EQ(graph::quantize_fix(300.0, u), 255);
 }
 
 TEST(FixMath, DpuAverageFactors) {
   auto f = [](int k) {
-    auto a = cpu::dpu_average_factor(k, k);
+    auto a = graph::dpu_average_factor(k, k);
     return std::make_pair(a.multiplier, a.shift);
   };
   EXPECT_EQ(f(3), std::make_pair(std::int64_t{7}, 6));
@@ -240,10 +240,10 @@ TEST(FixMath, DpuAverageFactors) {
   EXPECT_EQ(f(7), std::make_pair(std::int64_t{21}, 10));
   EXPECT_EQ(f(14), std::make_pair(std::int64_t{21}, 12));
   for (int k : {1, 2, 4, 8, 16}) {  // powers of two: exact
-    auto a = cpu::dpu_average_factor(k, k);
+    auto a = graph::dpu_average_factor(k, k);
     EXPECT_EQ(double(a.multiplier) / std::ldexp(1.0, a.shift), 1.0 / (k * k)) << k;
   }
-  auto odd = cpu::dpu_average_factor(3, 5);  // the closest F / 2^S to 1/15
+  auto odd = graph::dpu_average_factor(3, 5);  // the closest F / 2^S to 1/15
   EXPECT_LT(std::abs(double(odd.multiplier) / std::ldexp(1.0, odd.shift) - 1.0 / 15), 1.0 / 15 / 64);
 }
 
@@ -278,8 +278,8 @@ TEST(PoolFix, AverageUsesDpuFactorAndPaddingCountsAsZero) {
           // value · 2^fo = sum · 7/64 · 2^(fo − fi) = sum · 7 · 2^-(6 + fi − fo)
           want.push_back(oracle_round(sum * 7, 6 + fi - fo, st));
         }
-  EXPECT_EQ(ig.run(x, 2, cpu::KernelSet::kReference), want);
-  EXPECT_EQ(ig.run(x, 2, cpu::KernelSet::kFast), want);
+  EXPECT_EQ(ig.run(x, 2, KernelChoice::kReference), want);
+  EXPECT_EQ(ig.run(x, 2, KernelChoice::kFast), want);
   EXPECT_GT(st.ties, 0);
 }
 
@@ -297,7 +297,7 @@ TEST(PoolFix, MaxKeepsIntegersAndIgnoresPadding) {
   pool.inputs = {ig.x_int};
   ig.finish(pool, {-1, 3, 3, 2}, 4);
   auto x = random_int8(50, 22, -128, -1);  // all negative: padding must not win with 0
-  auto got = ig.run(x, 1, cpu::KernelSet::kReference);
+  auto got = ig.run(x, 1, KernelChoice::kReference);
   for (int oy = 0; oy < 3; ++oy)
     for (int ox = 0; ox < 3; ++ox)
       for (int ch = 0; ch < 2; ++ch) {
@@ -355,8 +355,8 @@ TEST_P(AddFixTest, AlignsToTheLargerFixPointThenRescales) {
     }
     want.push_back(oracle_round(N, e, st));
   }
-  EXPECT_EQ(ig.run(x, 2, cpu::KernelSet::kReference), want);
-  EXPECT_EQ(ig.run(x, 2, cpu::KernelSet::kFast), want);
+  EXPECT_EQ(ig.run(x, 2, KernelChoice::kReference), want);
+  EXPECT_EQ(ig.run(x, 2, KernelChoice::kFast), want);
   EXPECT_GT(st.saturated + st.ties, 0);
 }
 
@@ -401,8 +401,8 @@ TEST(QuantizeFix, TiesSaturationAndNan) {
   for (int i = 0; i < n - 1; ++i) in[static_cast<std::size_t>(i)] = float(i - 2000) / 32.f;  // every other value a tie
   in[n - 1] = std::nanf("");
   std::vector<float> fast(n), ref(n);
-  cpu::Plan(g, 1, cpu::KernelSet::kFast).run(in.data(), fast.data());
-  cpu::Plan(g, 1, cpu::KernelSet::kReference).run(in.data(), ref.data());
+  cpu::Plan(g, 1, KernelChoice::kFast).run(in.data(), fast.data());
+  cpu::Plan(g, 1, KernelChoice::kReference).run(in.data(), ref.data());
   for (int i = 0; i < n - 1; ++i) {
     double want = std::clamp(std::floor(double(in[static_cast<std::size_t>(i)]) * 16 + 0.5), -128.0, 127.0) / 16;
     ASSERT_EQ(fast[static_cast<std::size_t>(i)], want) << in[static_cast<std::size_t>(i)];

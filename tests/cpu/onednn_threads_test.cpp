@@ -37,14 +37,14 @@ TEST(OneDnnThreads, PlansRunAndDieInThreadsOtherThanTheirOwn) {
   Model m = Model::load(two_convs(), ModelOptions{{"x"}, {"y"}, {}});
   const auto& g = m.graph();
   const std::vector<float> x = test::random_floats(12 * 12 * 8, 3);
-  cpu::Plan reference(g, 1, cpu::KernelSet::kReference);
+  cpu::Plan reference(g, 1, KernelChoice::kReference);
   const std::vector<float> want = run(reference, x);
 
   // Made (and run) in one thread, run again in this one.
   std::unique_ptr<cpu::Plan> a;
   std::vector<float> in_maker;
   std::thread([&] {
-    a = std::make_unique<cpu::Plan>(g, 1, cpu::KernelSet::kFast);
+    a = std::make_unique<cpu::Plan>(g, 1, KernelChoice::kFast);
     in_maker = run(*a, x);
   }).join();
   // Without a scratchpad the case is not the one this test is for (oneDNN chose another kernel).
@@ -53,11 +53,11 @@ TEST(OneDnnThreads, PlansRunAndDieInThreadsOtherThanTheirOwn) {
   EXPECT_EQ(run(*a, x), in_maker);
 
   // Made here; another plan made in another thread dies here; this one runs on.
-  cpu::Plan b(g, 1, cpu::KernelSet::kFast);
+  cpu::Plan b(g, 1, KernelChoice::kFast);
   const std::vector<float> first = run(b, x);
   std::unique_ptr<cpu::Plan> c;
   std::thread([&] {
-    c = std::make_unique<cpu::Plan>(g, 1, cpu::KernelSet::kFast);
+    c = std::make_unique<cpu::Plan>(g, 1, KernelChoice::kFast);
     run(*c, x);
   }).join();
   c.reset();

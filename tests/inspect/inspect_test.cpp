@@ -80,6 +80,59 @@ TEST(Inspect, EveryXmodelInSharedIsRead) {
   EXPECT_GE(read, 5);
 }
 
+TEST(Inspect, OnnxModelsAreDescribed) {
+  auto path = test::shared("models/lenet-cifar10-vck190/LeNet_int.onnx");
+  DPURUN_REQUIRE_SHARED(path);
+  ModelInfo m = inspect_model(path);
+  EXPECT_EQ(m.format, "onnx");
+  EXPECT_EQ(m.kind, "quantized");
+  ASSERT_EQ(m.inputs.size(), 1u);
+  EXPECT_EQ(m.inputs[0].shape.size(), 4u);  // NCHW, as exported
+  EXPECT_EQ(m.outputs.size(), 1u);
+  bool qdq = false;
+  for (const auto& [op, n] : m.op_counts) qdq |= op == "QuantizeLinear" && n > 0;
+  EXPECT_TRUE(qdq);
+  EXPECT_TRUE(m.cpu_runnable) << m.cpu_message;
+}
+
+// Formats are recognised by content: each real model under a name that says nothing (or the
+// wrong thing) is read as the same model.
+TEST(Inspect, AModelIsKnownByItsContentNotItsName) {
+  struct Case {
+    const char* rel;
+    const char* renamed;
+    const char* format;
+  };
+  for (const Case& c : {Case{"models/lenet-cifar10-vck190/LeNet_int.xmodel", "model.x", "xir-xmodel"},
+                        Case{"models/lenet-cifar10-vck190/LeNet.xmodel", "compiled", "xir-xmodel"},
+                        Case{"models/lenet-cifar10-vck190/LeNet_int.onnx", "lenet.bin", "onnx"},
+                        Case{"models/tf-resnet56-cifar10/quantize_eval_model.pb", "graph.data", "tensorflow-graphdef"}}) {
+    auto path = test::shared(c.rel);
+    DPURUN_REQUIRE_SHARED(path);
+    auto copy = test::temp_dir() / c.renamed;
+    test::write_file(copy, test::read_file(path));
+    ModelInfo original = inspect_model(path), renamed = inspect_model(copy.string());
+    EXPECT_EQ(renamed.format, c.format) << c.renamed;
+    EXPECT_EQ(renamed.kind, original.kind) << c.renamed;
+    EXPECT_EQ(renamed.op_counts, original.op_counts) << c.renamed;
+    EXPECT_EQ(renamed.cpu_runnable, original.cpu_runnable) << c.renamed;
+    EXPECT_EQ(renamed.cpu_op_counts, original.cpu_op_counts) << c.renamed;
+  }
+}
+
+TEST(Inspect, AFileOfNoKnownFormatSaysSoWhateverItsName) {
+  auto path = test::temp_dir() / "model.bin";
+  test::write_file(path, "whatever");
+  try {
+    inspect_model(path.string());
+    FAIL() << "read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("unknown model format"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos) << e.what();
+  }
+}
+
 TEST(Inspect, UnknownFormatIsRefused) {
   auto path = test::temp_dir() / "model.onnx";
   test::write_file(path, "whatever");

@@ -37,7 +37,7 @@ TEST(DnndkElf, EverySharedKernelMatchesItsProvenance) {
   DPURUN_REQUIRE_SHARED(elf_path(kElfs[0].file));
   for (const auto& e : kElfs) {
     SCOPED_TRACE(e.file);
-    auto m = read_dnndk_elf(loaders::read_file(elf_path(e.file)), e.file);
+    auto m = read_dnndk_elf(dpurun::read_file(elf_path(e.file)), e.file);
     EXPECT_EQ(m.machine, "aarch64");
     ASSERT_EQ(m.kernels.size(), 1u);  // one DPU kernel each; softmax runs on the CPU
     const auto& k = m.kernels[0];
@@ -89,7 +89,7 @@ TEST(DnndkElf, InspectShowsKernelsNodesAndTensors) {
 // suite also runs under AddressSanitizer).
 TEST(DnndkElf, DamagedFilesAreRefusedByName) {
   DPURUN_REQUIRE_SHARED(elf_path(kElfs[0].file));
-  const std::string bytes = loaders::read_file(elf_path(kElfs[0].file));
+  const std::string bytes = dpurun::read_file(elf_path(kElfs[0].file));
   for (double f : {0.0, 0.01, 0.2, 0.5, 0.9, 0.999}) {
     std::string cut = bytes.substr(0, static_cast<std::size_t>(f * double(bytes.size())));
     try {
@@ -131,7 +131,7 @@ TEST(DnndkElf, ForeignFilesAreRefused) {
   };
   EXPECT_NE(message("not an elf at all").find("ELF magic"), std::string::npos);
   // A real ELF with no DPU kernel: this test program itself.
-  std::string self = loaders::read_file("/proc/self/exe");
+  std::string self = dpurun::read_file("/proc/self/exe");
   EXPECT_NE(message(self).find("no DPU kernel"), std::string::npos) << message(self);
 }
 

@@ -11,6 +11,7 @@
 
 #include "dpurun/pool.h"
 #include "dpurun/runner.h"
+#include "dpurun/test_backend.h"
 #include "support/test_env.h"
 
 namespace dpurun {

@@ -8,6 +8,7 @@
 
 #include "dpurun/pool.h"
 #include "dpurun/runner.h"
+#include "dpurun/test_backend.h"
 
 #if defined(__has_feature)  // clang says so this way, GCC with the macros below
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)

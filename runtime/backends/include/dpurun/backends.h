@@ -1,0 +1,36 @@
+// Runners by backend name, from a model file: the CPU reference or the DPU through VART.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dpurun/runner.h"
+
+namespace dpurun {
+
+// Runners by backend: "cpu" (the float or int8 reference, as the model file is) or "dpu" (VART).
+struct BackendOptions {
+  std::string backend = "cpu";
+  int runners = 1;
+  int batch = 1;       // cpu: images per job; the DPU's batch is its own
+  CpuOptions cpu;      // cpu: threads per runner and kernels
+  ModelOptions model;  // cpu: how to load the model
+  std::string
+      vart_dpu_lib;  // dpu: a runner library in place of the subgraph's (e.g. VART's dummy runner)
+  int timeout_ms = 10000;  // dpu: bound on each DPU wait
+};
+std::vector<std::unique_ptr<Runner>> make_runners(const std::string& model_file,
+                                                  const BackendOptions& options);
+// True when this build can drive a DPU through VART.
+bool have_vart();
+
+// A DPU as `xdputil query` lists it ("kernels": [{"DPU Arch": …, "fingerprint": "0x…"}]).
+struct DpuCore {
+  std::string arch;
+  std::uint64_t fingerprint = 0;
+};
+std::vector<DpuCore> parse_xdputil(const std::string& output);
+
+}  // namespace dpurun

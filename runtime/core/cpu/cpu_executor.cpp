@@ -1,0 +1,68 @@
+#include "dpurun/cpu_executor.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+
+#include "cpu/plan.h"
+#include "dpurun/error.h"
+#include "graph/graph.h"
+
+namespace dpurun {
+
+int default_cpu_threads() {
+  // From the environment, not omp_get_max_threads(): the calling thread may have set its own.
+  static const int threads = [] {
+    const char* env = std::getenv("OMP_NUM_THREADS");
+    int n = env ? std::atoi(env) : 0;  // a list such as "4,2" gives its first level
+    return n > 0 ? n : omp_get_num_procs();
+  }();
+  return threads;
+}
+
+struct CpuExecutor::Impl {
+  Model model;
+  CpuOptions options;
+  std::int64_t in_elems = 0, out_elems = 0;
+  std::map<int, std::unique_ptr<cpu::Plan>> plans;
+};
+
+CpuExecutor::CpuExecutor(const Model& model, const CpuOptions& options)
+    : impl_(std::make_unique<Impl>(Impl{model, options, 0, 0, {}})) {
+  if (model.inputs().size() != 1)
+    throw Error(ErrorCode::kUnsupported,
+                model.path() + ": the CPU executor runs models with one input; this one has " +
+                    std::to_string(model.inputs().size()));
+  if (options.threads < 0)
+    throw Error(ErrorCode::kInvalidArgument, "threads must be 0 (all cores) or more");
+  const Shape& is = model.inputs()[0].shape;
+  const Shape& os = model.outputs()[0].shape;
+  impl_->in_elems = element_count(Shape(is.begin() + 1, is.end()));
+  impl_->out_elems = element_count(Shape(os.begin() + 1, os.end()));
+}
+
+CpuExecutor::~CpuExecutor() = default;
+CpuExecutor::CpuExecutor(CpuExecutor&&) noexcept = default;
+CpuExecutor& CpuExecutor::operator=(CpuExecutor&&) noexcept = default;
+
+const TensorInfo& CpuExecutor::input() const { return impl_->model.inputs()[0]; }
+const TensorInfo& CpuExecutor::output() const { return impl_->model.outputs()[0]; }
+std::int64_t CpuExecutor::input_elements() const { return impl_->in_elems; }
+std::int64_t CpuExecutor::output_elements() const { return impl_->out_elems; }
+
+void CpuExecutor::run(const float* input, float* output, int batch) {
+  if (batch < 1) throw Error(ErrorCode::kInvalidArgument, "batch must be at least 1");
+  // OpenMP's thread count is per calling thread, so each executor's thread sets its own.
+  // Never above OMP_THREAD_LIMIT: oneDNN plans for omp_get_max_threads() threads and computes
+  // wrong results when the team it gets is smaller.
+  int threads = impl_->options.threads > 0 ? impl_->options.threads : default_cpu_threads();
+  omp_set_num_threads(std::min(threads, omp_get_thread_limit()));
+  auto& plan = impl_->plans[batch];
+  if (!plan)
+    plan = std::make_unique<cpu::Plan>(impl_->model.graph(), batch, impl_->options.kernels);
+  plan->run(input, output);
+}
+
+}  // namespace dpurun

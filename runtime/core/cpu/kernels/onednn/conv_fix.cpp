@@ -1,0 +1,178 @@
+// Integer convolutions and fully connected layers on oneDNN, bit-exact with the DPU.
+//
+// Fused path: oneDNN writes int8 directly, computing RNE(2^-k · (acc + B + ½)) in float with
+// relu as a post-op. With t = acc + B an integer and k ≥ 1, t·2^-k + 2^-(k+1) is never a tie,
+// and rounding it to nearest gives floor(t·2^-k + ½) = DPU_ROUND(t·2^-k); every step is exact
+// in float while |t| + 1 < 2^23, which is checked per channel from the weights at plan time.
+// Otherwise (other activations or round modes, larger sums): oneDNN computes the exact s32
+// accumulation and the requantization runs over it here.
+#include <cmath>
+
+#include "graph/fix_math.h"
+#include "cpu/kernels/onednn/onednn.h"
+
+namespace dpurun::cpu::onednn {
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+const graph::FixInfo& fix_of(const KernelArgs& a, std::size_t input) {
+  return *a.graph.value(a.node.inputs[input]).fix;
+}
+
+class ConvFix : public Kernel {
+ public:
+  explicit ConvFix(const KernelArgs& a) : stream_(engine()), out_(static_cast<std::int8_t*>(a.output)) {
+    fo_ = *a.graph.value(a.node.outputs[0]).fix;
+    const int fi = fix_of(a, 0).fix_point, fw = fix_of(a, 1).fix_point;
+    scale_ = std::ldexp(1.0, fo_.fix_point - fi - fw);
+    const int shift = fi + fw - fo_.fix_point;
+    bool has_bias = a.node.op == graph::OpType::kFullyConnected
+                        ? a.node.p<graph::FullyConnectedParams>().has_bias
+                        : a.node.p<graph::ConvParams>().has_bias;
+    act_ = a.node.op == graph::OpType::kFullyConnected ? a.node.p<graph::FullyConnectedParams>().act.kind
+                                                       : a.node.p<graph::ConvParams>().act.kind;
+    channels_ = a.output_shape.back();
+    bias_.assign(static_cast<std::size_t>(channels_), 0.0);
+    int bias_shift = 0;
+    if (has_bias) {
+      const auto* b = static_cast<const std::int8_t*>(a.inputs[2]);
+      bias_shift = fi + fw - fix_of(a, 2).fix_point;
+      double m = std::ldexp(1.0, bias_shift);
+      for (std::int64_t o = 0; o < channels_; ++o) bias_[static_cast<std::size_t>(o)] = b[o] * m;
+    }
+    fused_ = fo_.round == graph::RoundMode::kDpu && fo_.bit_width == 8 && fo_.is_signed &&
+             bias_shift >= 0 && shift >= -20 && shift <= 30 &&
+             (act_ == graph::Activation::kNone || act_ == graph::Activation::kRelu) &&
+             sums_fit_float(a);
+    const dt dst_type = fused_ ? dt::s8 : dt::s32;
+    dnnl::primitive_attr attr;
+    if (fused_) {
+      attr.set_output_scales(0, {static_cast<float>(scale_)});
+      dnnl::post_ops ops;
+      if (act_ == graph::Activation::kRelu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+      attr.set_post_ops(ops);
+      fused_bias_.resize(bias_.size());
+      for (std::size_t o = 0; o < bias_.size(); ++o)
+        fused_bias_[o] = static_cast<float>(bias_[o] + (shift >= 1 ? 0.5 : 0.0));
+    }
+    memory::desc bias_md({channels_}, dt::f32, tag::x);
+    const memory::desc user_w_md = graph_weights(a, dt::s8);
+    const memory::desc w_any = any_layout(user_w_md);
+    memory::desc src_md, dst_md;
+    if (a.node.op == graph::OpType::kFullyConnected) {
+      memory::dim n = a.input_shapes[0][0], k = a.input_shapes[0][1], m = a.output_shape[1];
+      src_md = memory::desc({n, k}, dt::s8, tag::nc);
+      dst_md = memory::desc({n, m}, dst_type, tag::nc);
+      auto d = fused_ ? dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src_md,
+                                                          w_any, bias_md, dst_md)
+                      : dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src_md,
+                                                          w_any, dst_md);
+      dnnl::inner_product_forward::primitive_desc pd(d, with_user_scratchpad(attr), engine());
+      prim_ = dnnl::inner_product_forward(pd);
+      scratchpad_ = ScratchpadArg(pd.scratchpad_desc(), a);
+      weights_ = pack_weights(a, user_w_md, pd.weights_desc(), stream_);
+    } else {
+      const auto& p = a.node.p<graph::ConvParams>();
+      const Shape& xs = a.input_shapes[0];
+      const Shape& os = a.output_shape;
+      memory::dim n = xs[0], c = xs[3], h = xs[1], w = xs[2], oc = os[3];
+      src_md = memory::desc({n, c, h, w}, dt::s8, tag::nhwc);
+      dst_md = memory::desc({n, oc, os[1], os[2]}, dst_type, tag::nhwc);
+      memory::dims strides{p.stride_h, p.stride_w}, dil{p.dilation_h - 1, p.dilation_w - 1};
+      memory::dims pad_l{p.pad_top, p.pad_left}, pad_r{p.pad_bottom, p.pad_right};
+      auto d = fused_ ? dnnl::convolution_forward::desc(
+                            dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                            src_md, w_any, bias_md, dst_md, strides, dil, pad_l, pad_r)
+                      : dnnl::convolution_forward::desc(
+                            dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                            src_md, w_any, dst_md, strides, dil, pad_l, pad_r);
+      dnnl::convolution_forward::primitive_desc pd(d, with_user_scratchpad(attr), engine());
+      prim_ = dnnl::convolution_forward(pd);
+      scratchpad_ = ScratchpadArg(pd.scratchpad_desc(), a);
+      weights_ = pack_weights(a, user_w_md, pd.weights_desc(), stream_);
+    }
+
+    count_ = element_count(a.output_shape);
+    args_ = {{DNNL_ARG_SRC, memory(src_md, engine(), const_cast<void*>(a.inputs[0]))},
+             {DNNL_ARG_WEIGHTS, weights_}};
+    if (fused_) {
+      args_[DNNL_ARG_DST] = memory(dst_md, engine(), a.output);
+      args_[DNNL_ARG_BIAS] = memory(bias_md, engine(), fused_bias_.data());
+      return;
+    }
+    acc_.resize(static_cast<std::size_t>(count_));
+    args_[DNNL_ARG_DST] = memory(dst_md, engine(), acc_.data());
+    integer_ = bias_shift >= 0 && graph::IntegerRequant::applies(act_, fo_.round, shift);
+    if (integer_) {
+      auto [lo, hi] = fix_range(fo_);
+      requant_ = {shift, static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi), act_};
+      bias_i_.resize(bias_.size());
+      for (std::size_t o = 0; o < bias_.size(); ++o) bias_i_[o] = static_cast<std::int64_t>(bias_[o]);
+    }
+  }
+
+  // Whether |acc + B| + 1 < 2^23 for every output channel, whatever the int8 input.
+  bool sums_fit_float(const KernelArgs& a) const {
+    const auto* w = static_cast<const std::int8_t*>(a.inputs[1]);
+    const std::int64_t total = element_count(a.input_shapes[1]);
+    std::vector<std::int64_t> abs_sum(static_cast<std::size_t>(channels_), 0);
+    // Output channels are the innermost weight index for HWIO, [KH, KW, C, M] and [K, M].
+    for (std::int64_t i = 0; i < total; ++i) abs_sum[static_cast<std::size_t>(i % channels_)] += std::abs(int{w[i]});
+    for (std::size_t o = 0; o < abs_sum.size(); ++o)
+      if (abs_sum[o] * 128 + static_cast<std::int64_t>(std::abs(bias_[o])) + 1 >= (std::int64_t{1} << 23))
+        return false;
+    return true;
+  }
+
+  void run() override {
+    scratchpad_.add_to(args_);
+    prim_.execute(stream_, args_);
+    stream_.wait();
+    if (fused_) return;
+    const std::int64_t rows = count_ / channels_;
+    if (integer_) {
+#pragma omp parallel for schedule(static)
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int32_t* acc = acc_.data() + r * channels_;
+        std::int8_t* out = out_ + r * channels_;
+        for (std::int64_t o = 0; o < channels_; ++o)
+          out[o] = static_cast<std::int8_t>(requant_(acc[o] + bias_i_[static_cast<std::size_t>(o)]));
+      }
+      return;
+    }
+#pragma omp parallel for schedule(static)
+    for (std::int64_t r = 0; r < rows; ++r)
+      for (std::int64_t o = 0; o < channels_; ++o) {
+        std::int64_t i = r * channels_ + o;
+        double v = (double(acc_[static_cast<std::size_t>(i)]) + bias_[static_cast<std::size_t>(o)]) * scale_;
+        out_[i] = static_cast<std::int8_t>(quantize_fix(activate_fix(v, act_, fo_.fix_point), fo_));
+      }
+  }
+
+ private:
+  dnnl::stream stream_;
+  dnnl::primitive prim_;
+  memory weights_;
+  std::unordered_map<int, memory> args_;
+  ScratchpadArg scratchpad_;
+  std::vector<std::int32_t> acc_;
+  std::vector<double> bias_;
+  std::vector<std::int64_t> bias_i_;
+  std::vector<float> fused_bias_;
+  bool integer_ = false, fused_ = false;
+  graph::IntegerRequant requant_;
+  std::int8_t* out_;
+  graph::FixInfo fo_;
+  graph::Activation act_ = graph::Activation::kNone;
+  double scale_ = 1;
+  std::int64_t count_ = 0, channels_ = 1;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> make_conv_fix(const KernelArgs& a) { return std::make_unique<ConvFix>(a); }
+
+}  // namespace dpurun::cpu::onednn

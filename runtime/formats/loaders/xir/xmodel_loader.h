@@ -1,0 +1,24 @@
+// XIR .xmodel → graph::Graph. Quantized models (the quantizer's *_int.xmodel: float ops, float
+// constants and fix ops) lower into the float graph with Fix nodes, which then lowers to DPU
+// integer arithmetic like any quantized model.
+#pragma once
+
+#include <string>
+
+#include "dpurun/model_info.h"
+#include "graph/graph.h"
+#include "loaders/loader.h"
+
+namespace dpurun::xir {
+
+class Graph;  // the serialized XIR graph (xir_graph.proto)
+
+// Parses bytes as an XIR graph; false when they are not one.
+bool parse_xmodel(const std::string& bytes, Graph& def);
+
+// Describes the file for inspect: kind, tensors, the subgraph tree. Throws Error when not XIR.
+void describe_xmodel(const std::string& bytes, ModelInfo& info);
+graph::Graph load_xmodel(const std::string& bytes, const std::string& source,
+                         const loaders::LoadOptions& options);
+
+}  // namespace dpurun::xir

@@ -1,0 +1,16 @@
+// `dpurun inspect`: what a model file holds (describe_model), and what of it the CPU reference
+// can run.
+#pragma once
+
+#include <string>
+
+#include "dpurun/model_info.h"
+
+namespace dpurun {
+
+// describe_model() and whether the CPU reference loads it. Throws Error as describe_model does.
+ModelInfo inspect_model(const std::string& path);
+std::string to_text(const ModelInfo& info);
+std::string to_json(const ModelInfo& info);
+
+}  // namespace dpurun

@@ -1,0 +1,129 @@
+// A stand-in device for tests and benchmarks: fixed latency, chosen failures and hangs, and an
+// output that says which input it came from.
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "dpurun/error.h"
+#include "dpurun/test_backend.h"
+
+namespace dpurun {
+
+using Clock = std::chrono::steady_clock;
+
+struct TestDevice {
+  std::mutex mutex;
+  Clock::time_point free_at{};
+};
+
+std::shared_ptr<TestDevice> make_test_device() { return std::make_shared<TestDevice>(); }
+
+namespace {
+
+// Sleeps, then spins the last stretch: a device's completion interrupt wakes its waiter within
+// microseconds, which a plain sleep (with the kernel's timer slack) would not model.
+void wait_until(Clock::time_point t) {
+  constexpr auto kSpin = std::chrono::microseconds(80);
+  if (t - Clock::now() > kSpin) std::this_thread::sleep_until(t - kSpin);
+  while (Clock::now() < t) std::this_thread::yield();
+}
+
+class TestRunner : public Runner {
+ public:
+  explicit TestRunner(const TestRunnerOptions& o) : o_(o) {
+    if (o.batch < 1 || o.outputs < 1 || o.image_shape.size() != 3)
+      throw Error(ErrorCode::kInvalidArgument, "test runner: batch and outputs must be at least 1, the image shape H×W×C");
+    Shape in{o.batch};
+    in.insert(in.end(), o.image_shape.begin(), o.image_shape.end());
+    inputs_ = {TensorInfo{"test_input", in, o.input_type, o.input_fix_point}};
+    outputs_ = {TensorInfo{"test_output", {o.batch, o.outputs}, DataType::kFloat32, std::nullopt}};
+    image_elems_ = static_cast<std::size_t>(element_count(o.image_shape));
+  }
+
+  std::string name() const override { return "test"; }
+  const std::vector<TensorInfo>& input_tensors() const override { return inputs_; }
+  const std::vector<TensorInfo>& output_tensors() const override { return outputs_; }
+
+  std::uint32_t execute_async(JobBuffers& b) override {
+    std::unique_lock lock(mutex_);
+    const std::uint32_t id = next_job_++;
+    lock.unlock();
+    Job job;
+    job.hang = std::count(o_.hang_jobs.begin(), o_.hang_jobs.end(), id) > 0;
+    job.fail = std::count(o_.fail_jobs.begin(), o_.fail_jobs.end(), id) > 0;
+    float* out = reinterpret_cast<float*>(b.outputs[0].data);
+    for (int i = 0; i < o_.batch; ++i) {
+      float first = first_value(b.inputs[0], static_cast<std::size_t>(i));
+      if (o_.fail_on_value && first == *o_.fail_on_value) job.fail = true;
+      for (int c = 0; c < o_.outputs; ++c) out[i * o_.outputs + c] = first + float(c);
+    }
+    job.device_ms = o_.latency_ms + o_.latency_ms_per_image * o_.batch;
+    const auto busy = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(job.device_ms));
+    if (o_.device) {  // queue behind the other runners' jobs
+      std::lock_guard dev(o_.device->mutex);
+      job.done_at = std::max(Clock::now(), o_.device->free_at) + busy;
+      o_.device->free_at = job.done_at;
+    } else {
+      job.done_at = Clock::now() + busy;
+    }
+    lock.lock();
+    jobs_[id] = job;
+    return id;
+  }
+
+  JobStatus wait(std::uint32_t id, int timeout_ms) override {
+    std::unique_lock lock(mutex_);
+    auto it = jobs_.find(id);
+    if (it == jobs_.end()) return JobStatus{JobState::kFailed, "test runner: no job " + std::to_string(id), 0};
+    Job job = it->second;
+    lock.unlock();
+    if (job.hang) {
+      if (timeout_ms < 0) return JobStatus{JobState::kFailed, "test runner: job " + std::to_string(id) + " hangs and no timeout was set", 0};
+      std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));
+      return JobStatus{JobState::kTimeout, "job " + std::to_string(id) + " did not finish within " + std::to_string(timeout_ms) + " ms", 0};
+    }
+    auto deadline = timeout_ms < 0 ? job.done_at : std::min(job.done_at, Clock::now() + std::chrono::milliseconds(timeout_ms));
+    wait_until(deadline);
+    if (Clock::now() < job.done_at)
+      return JobStatus{JobState::kTimeout, "job " + std::to_string(id) + " did not finish within " + std::to_string(timeout_ms) + " ms", 0};
+    lock.lock();
+    jobs_.erase(id);
+    if (job.fail) return JobStatus{JobState::kFailed, "test runner: job " + std::to_string(id) + " failed (as asked)", job.device_ms};
+    return JobStatus{JobState::kDone, "", job.device_ms};
+  }
+
+ private:
+  struct Job {
+    Clock::time_point done_at;
+    double device_ms = 0;
+    bool hang = false, fail = false;
+  };
+
+  float first_value(const TensorBuffer& t, std::size_t image) const {
+    std::size_t at = image * image_elems_;
+    switch (t.info.type) {
+      case DataType::kFloat32: return reinterpret_cast<const float*>(t.data)[at];
+      case DataType::kInt8: return float(reinterpret_cast<const std::int8_t*>(t.data)[at]);
+      case DataType::kUInt8: return float(reinterpret_cast<const std::uint8_t*>(t.data)[at]);
+      default: return 0.f;
+    }
+  }
+
+  TestRunnerOptions o_;
+  std::vector<TensorInfo> inputs_, outputs_;
+  std::size_t image_elems_ = 0;
+  std::mutex mutex_;
+  std::uint32_t next_job_ = 0;
+  std::map<std::uint32_t, Job> jobs_;
+};
+
+}  // namespace
+
+std::unique_ptr<Runner> make_test_runner(const TestRunnerOptions& options) {
+  return std::make_unique<TestRunner>(options);
+}
+
+}  // namespace dpurun
