@@ -1,0 +1,111 @@
+// Convolutions and matmul: XIR's weight layouts to dpurun's, attributes checked against shapes.
+#include "loaders/xir/ops/ops.h"
+
+namespace dpurun::xir {
+
+namespace {
+
+void lower_conv(Lowering& L, const OPNode& n, bool depthwise) {
+  ValueId x = L.input(n, "input");
+  ValueId wv = L.input(n, "weights");
+  const Shape xs = L.g.value(x).shape;
+  const Shape ws = L.g.value(wv).shape;  // XIR: [OC, KH, KW, IC]; depthwise [M, KH, KW, C]
+  if (xs.size() != 4 || ws.size() != 4)
+    L.fail(n, ErrorCode::kInvalidModel, "expects 4-D input and weights");
+  if (!depthwise && ws[3] != xs[3])
+    L.fail(n, ErrorCode::kInvalidModel,
+           "weights " + to_string(ws) + " do not match input " + to_string(xs));
+  if (depthwise && ws[3] != xs[3])
+    L.fail(n, ErrorCode::kInvalidModel,
+           "depthwise weights " + to_string(ws) + " do not match input " + to_string(xs));
+  auto group = L.attr_ints(n, "group", {1})[0];
+  if (!depthwise && group != 1)
+    L.fail(n, ErrorCode::kUnsupported, "grouped convolution (group " + std::to_string(group) + ")");
+  auto kernel = L.attr_ints(n, "kernel", {ws[2], ws[1]});  // {w, h}
+  auto stride = L.attr_ints(n, "stride", {1, 1});
+  auto dilation = L.attr_ints(n, "dilation", {1, 1});
+  auto pad = L.attr_ints(n, "pad", {0, 0, 0, 0});  // {left, right, top, bottom}
+  if (kernel.size() != 2 || stride.size() != 2 || dilation.size() != 2 || pad.size() != 4 ||
+      kernel[0] != ws[2] || kernel[1] != ws[1])
+    L.fail(n, ErrorCode::kInvalidModel,
+           "kernel/stride/dilation/pad attributes do not fit the weights");
+  loaders::check_window(L.source + ": op '" + n.op_name() + "'", xs[1], xs[2], ws[1], ws[2],
+                        stride[1], stride[0], dilation[1], dilation[0], pad[2], pad[3], pad[0],
+                        pad[1]);
+  std::string mode = L.attr_s(n, "pad_mode", "FLOOR");
+  graph::ConvParams p;
+  p.stride_w = static_cast<int>(stride[0]);
+  p.stride_h = static_cast<int>(stride[1]);
+  p.dilation_w = static_cast<int>(dilation[0]);
+  p.dilation_h = static_cast<int>(dilation[1]);
+  p.pad_left = static_cast<int>(pad[0]);
+  p.pad_right = static_cast<int>(pad[1]);
+  p.pad_top = static_cast<int>(pad[2]);
+  p.pad_bottom = static_cast<int>(pad[3]);
+  Shape out = L.output_shape(n, true);
+  // The file's output size must follow from the attributes (FLOOR, or CEIL with the extra row
+  // padded at the end, as XIR does).
+  auto expect = [&](std::int64_t in, int k, int s, int d, int& before, int& after,
+                    std::int64_t got) {
+    std::int64_t ek = std::int64_t{d} * (k - 1) + 1;
+    std::int64_t floor_out = (in + before + after - ek) / s + 1;
+    if (mode == "CEIL" && got == floor_out + 1)
+      after += s - 1;
+    else if (got != floor_out)
+      L.fail(n, ErrorCode::kInvalidModel,
+             "output size " + std::to_string(got) + " does not follow from its attributes");
+  };
+  if (out.size() != 4) L.fail(n, ErrorCode::kInvalidModel, "output is not 4-D");
+  expect(xs[1], static_cast<int>(ws[1]), p.stride_h, p.dilation_h, p.pad_top, p.pad_bottom, out[1]);
+  expect(xs[2], static_cast<int>(ws[2]), p.stride_w, p.dilation_w, p.pad_left, p.pad_right, out[2]);
+  // Weights to TensorFlow's layout: HWIO, or [KH, KW, C, M] for depthwise.
+  const auto& w = L.floats_of(n, wv);
+  const std::int64_t o_n = ws[0], kh = ws[1], kw = ws[2], ic = ws[3];
+  std::vector<float> hwio(w.size());
+  for (std::int64_t o = 0; o < o_n; ++o)
+    for (std::int64_t y = 0; y < kh; ++y)
+      for (std::int64_t xx = 0; xx < kw; ++xx)
+        for (std::int64_t c = 0; c < ic; ++c)
+          hwio[static_cast<std::size_t>(((y * kw + xx) * ic + c) * o_n + o)] =
+              w[static_cast<std::size_t>(((o * kh + y) * kw + xx) * ic + c)];
+  ValueId wt = L.g.add_constant(n.op_name() + "/weights", {kh, kw, ic, o_n}, hwio);
+  L.g.value(wt).fix = L.g.value(wv).fix;
+  Shape s = {-1, out[1], out[2], depthwise ? ic * o_n : o_n};
+  if (s != out) L.fail(n, ErrorCode::kInvalidModel, "output channels do not match the weights");
+  ValueId y = L.add_node(n, depthwise ? OpType::kDepthwiseConv2D : OpType::kConv2D, p, {x, wt}, s);
+  L.add_bias(n, y, s);
+}
+
+}  // namespace
+
+void convert_conv2d(Lowering& L, const OPNode& n) { lower_conv(L, n, false); }
+void convert_depthwise_conv2d(Lowering& L, const OPNode& n) { lower_conv(L, n, true); }
+
+void convert_matmul(Lowering& L, const OPNode& n) {
+  auto ins = L.arg(n, "input");
+  if (ins.size() != 2) L.fail(n, ErrorCode::kInvalidModel, "matmul takes two inputs");
+  if (L.attr_b(n, "transpose_a", false)) L.fail(n, ErrorCode::kUnsupported, "transpose_a");
+  ValueId x = L.value_of(n, ins[0]);
+  ValueId wv = L.value_of(n, ins[1]);
+  const Shape xs = L.g.value(x).shape, ws = L.g.value(wv).shape;
+  if (xs.size() != 2 || ws.size() != 2)
+    L.fail(n, ErrorCode::kUnsupported, "only 2-D matmul with constant weights");
+  const auto& w = L.floats_of(n, wv);
+  bool tb = L.attr_b(n, "transpose_b", false);
+  std::int64_t k = tb ? ws[1] : ws[0], m = tb ? ws[0] : ws[1];
+  if (k != xs[1])
+    L.fail(n, ErrorCode::kInvalidModel,
+           "weights " + to_string(ws) + " do not match input " + to_string(xs));
+  std::vector<float> km(w.size());
+  for (std::int64_t r = 0; r < k; ++r)
+    for (std::int64_t c = 0; c < m; ++c)
+      km[static_cast<std::size_t>(r * m + c)] =
+          tb ? w[static_cast<std::size_t>(c * k + r)] : w[static_cast<std::size_t>(r * m + c)];
+  ValueId wt = L.g.add_constant(n.op_name() + "/weights", {k, m}, km);
+  L.g.value(wt).fix = L.g.value(wv).fix;
+  Shape s{-1, m};
+  ValueId y = L.add_node(n, OpType::kFullyConnected, graph::FullyConnectedParams{}, {x, wt}, s);
+  L.add_bias(n, y, s);
+}
+
+}  // namespace dpurun::xir

@@ -1,0 +1,51 @@
+#include <unordered_map>
+
+#include "loaders/xir/ops/ops.h"
+
+namespace dpurun::xir {
+
+Converter find_converter(const std::string& op_type) {
+  static const std::unordered_map<std::string, Converter> table = {
+      {"data", convert_data},
+      {"const", convert_const},
+      {"fix", convert_fix},
+      {"float2fix", convert_fix},
+      {"fix2float", convert_fix2float},
+      {"concat", convert_concat},
+      {"reshape", convert_reshape},
+      {"flatten", convert_reshape},
+      {"squeeze", convert_reshape},
+      {"identity", convert_identity},
+      {"stack", convert_shape_op},
+      {"shape", convert_shape_op},
+      {"conv2d", convert_conv2d},
+      {"depthwise-conv2d", convert_depthwise_conv2d},
+      {"matmul", convert_matmul},
+      {"maxpool2d", convert_maxpool2d},
+      {"avgpool2d", convert_avgpool2d},
+      {"relu", convert_activation},
+      {"relu6", convert_activation},
+      {"leaky-relu", convert_activation},
+      {"sigmoid", convert_activation},
+      {"tanh", convert_activation},
+      {"hard-sigmoid", convert_activation},
+      {"hard-swish", convert_activation},
+      {"add", convert_add},
+      {"prelu", convert_prelu},
+      {"softmax", convert_softmax},
+  };
+  auto it = table.find(op_type);
+  return it == table.end() ? nullptr : it->second;
+}
+
+bool is_compiled_op(const std::string& t) {
+  static const char* compiled[] = {
+      "data-fix", "const-fix",      "conv2d-fix",   "depthwise-conv2d-fix", "transposed-conv2d-fix",
+      "pool-fix", "eltwise-fix",    "concat-fix",   "reshape-fix",          "upload",
+      "download", "downsample-fix", "upsample-fix", "hard-sigmoid-fix"};
+  for (const char* c : compiled)
+    if (t == c) return true;
+  return false;
+}
+
+}  // namespace dpurun::xir

@@ -1,0 +1,41 @@
+// XIR op converters, one family per file, and the table from op type to converter.
+// Adding an op: its converter in the family's file, declared here, and one row in op_table.cpp.
+#pragma once
+
+#include <string>
+
+#include "loaders/xir/lowering.h"
+
+namespace dpurun::xir {
+
+// Adds the op's nodes to L.g and records its output in L.values (or fails naming the op).
+using Converter = void (*)(Lowering& L, const OPNode& n);
+
+// tensor_ops.cpp
+void convert_data(Lowering& L, const OPNode& n);
+void convert_const(Lowering& L, const OPNode& n);
+void convert_fix(Lowering& L, const OPNode& n);
+void convert_fix2float(Lowering& L, const OPNode& n);
+void convert_concat(Lowering& L, const OPNode& n);
+void convert_reshape(Lowering& L, const OPNode& n);
+void convert_identity(Lowering& L, const OPNode& n);
+void convert_shape_op(Lowering& L, const OPNode& n);
+// conv.cpp
+void convert_conv2d(Lowering& L, const OPNode& n);
+void convert_depthwise_conv2d(Lowering& L, const OPNode& n);
+void convert_matmul(Lowering& L, const OPNode& n);
+// pool.cpp
+void convert_maxpool2d(Lowering& L, const OPNode& n);
+void convert_avgpool2d(Lowering& L, const OPNode& n);
+// elementwise.cpp
+void convert_activation(Lowering& L, const OPNode& n);
+void convert_add(Lowering& L, const OPNode& n);
+void convert_prelu(Lowering& L, const OPNode& n);
+void convert_softmax(Lowering& L, const OPNode& n);
+
+// The converter of an op type; null when the CPU reference has none.
+Converter find_converter(const std::string& op_type);
+// Op types only compiled models hold (conv2d-fix, upload, …): known, run by the DPU.
+bool is_compiled_op(const std::string& op_type);
+
+}  // namespace dpurun::xir

@@ -1,0 +1,113 @@
+// Inputs, constants, fix points and the ops that only move or re-view tensors.
+#include "loaders/xir/ops/ops.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "graph/lower_fix.h"
+
+namespace dpurun::xir {
+
+void convert_data(Lowering& L, const OPNode& n) {
+  if (L.attr_s(n, "data_type", "FLOAT32") != "FLOAT32" &&
+      L.attr_s(n, "data_type", "float32") != "float32")
+    L.fail(n, ErrorCode::kUnsupported, "only float32 inputs are supported");
+  Shape s = L.options.input_shape.empty() ? L.output_shape(n, true) : L.options.input_shape;
+  ValueId v = L.g.add_value(n.op_name(), DataType::kFloat32, s);
+  L.g.inputs.push_back(v);
+  L.values[n.op_name()] = v;
+}
+
+void convert_const(Lowering& L, const OPNode& n) {
+  auto* data = L.attr(n, "data");
+  std::string type = L.attr_s(n, "data_type", "float32");
+  std::transform(type.begin(), type.end(), type.begin(), ::tolower);
+  Shape shape = L.output_shape(n, false);
+  std::int64_t count = element_count(shape);
+  if (!data || data->value_case() != AttrValue::kBytesValue)
+    L.fail(n, ErrorCode::kInvalidModel, "constant has no data");
+  const std::string& bytes = data->bytes_value().value();
+  if (type != "float32" && type != "int32")
+    L.fail(n, ErrorCode::kUnsupported, "constants of type " + type + " are not supported");
+  // Checked before allocating: the shape is the file's word, the bytes are what it holds.
+  if (bytes.size() / 4 != static_cast<std::uint64_t>(count) || bytes.size() % 4 != 0)
+    L.fail(n, ErrorCode::kInvalidModel,
+           "holds " + std::to_string(bytes.size()) + " bytes for shape " + to_string(shape));
+  std::vector<float> values(static_cast<std::size_t>(count));
+  if (type == "float32") {
+    std::memcpy(values.data(), bytes.data(), bytes.size());
+  } else {
+    for (std::int64_t i = 0; i < count; ++i) {
+      std::int32_t v;
+      std::memcpy(&v, bytes.data() + i * 4, 4);
+      values[static_cast<std::size_t>(i)] = static_cast<float>(v);
+    }
+  }
+  L.values[n.op_name()] = L.g.add_constant(n.op_name(), shape, values);
+}
+
+void convert_fix(Lowering& L, const OPNode& n) {
+  graph::FixInfo f;
+  if (!L.attr(n, "fix_point"))
+    L.fail(n, ErrorCode::kInvalidModel, "fix op has no fix_point attribute");
+  f.fix_point = static_cast<int>(L.attr_ints(n, "fix_point", {0})[0]);
+  f.bit_width = static_cast<int>(L.attr_ints(n, "bit_width", {8})[0]);
+  f.is_signed = L.attr_b(n, "if_signed", true);
+  std::string round = L.attr_s(n, "round_mode", "DPU_ROUND");
+  if (round == "DPU_ROUND")
+    f.round = graph::RoundMode::kDpu;
+  else if (round == "STD_ROUND")
+    f.round = graph::RoundMode::kStd;
+  else if (round == "PY3_ROUND")
+    f.round = graph::RoundMode::kPy3;
+  else
+    L.fail(n, ErrorCode::kUnsupported, "round_mode " + round + " is not known");
+  if (f.bit_width < 2 || f.bit_width > 16 || f.fix_point < -32 || f.fix_point > 32)
+    L.fail(n, ErrorCode::kInvalidModel, "fix_point/bit_width out of range");
+  ValueId x = L.input(n, "input");
+  const graph::Value& xv = L.g.value(x);
+  if (xv.is_constant()) {  // weights: snapped to their grid now
+    std::vector<float> values(xv.as<float>().begin(), xv.as<float>().end());
+    graph::fake_quantize(values, f);
+    ValueId c = L.g.add_constant(n.op_name(), xv.shape, values);
+    L.g.value(c).fix = f;
+    L.values[n.op_name()] = c;
+    return;
+  }
+  L.add_node(n, OpType::kFix, graph::FixParams{f}, {x}, L.g.value(x).shape);
+}
+
+// Its input is already the dequantized float (a subgraph boundary).
+void convert_fix2float(Lowering& L, const OPNode& n) {
+  L.values[n.op_name()] = L.input(n, "input");
+}
+
+void convert_concat(Lowering& L, const OPNode& n) {
+  std::vector<ValueId> ins;
+  for (const auto& o : L.arg(n, "input")) ins.push_back(L.value_of(n, o));
+  if (ins.empty()) L.fail(n, ErrorCode::kInvalidModel, "concat of nothing");
+  auto axis = L.attr_ints(n, "axis", {-1})[0];
+  auto rank = static_cast<std::int64_t>(L.g.value(ins[0]).shape.size());
+  if (axis < 0) axis += rank;
+  if (axis <= 0 || axis >= rank)
+    L.fail(n, ErrorCode::kUnsupported, "concat along axis " + std::to_string(axis));
+  L.add_node(n, OpType::kConcat, graph::ConcatParams{static_cast<int>(axis)}, ins,
+             L.output_shape(n, true));
+}
+
+void convert_reshape(Lowering& L, const OPNode& n) {
+  ValueId x = L.input(n, "input");
+  Shape out = L.output_shape(n, true);
+  Shape xs = L.g.value(x).shape;
+  if (element_count(Shape(out.begin() + 1, out.end())) !=
+      element_count(Shape(xs.begin() + 1, xs.end())))
+    L.fail(n, ErrorCode::kInvalidModel, "reshape of " + to_string(xs) + " to " + to_string(out));
+  L.add_node(n, OpType::kReshape, std::monostate{}, {x}, out);
+}
+
+void convert_identity(Lowering& L, const OPNode& n) { L.values[n.op_name()] = L.input(n, "input"); }
+
+// Shape arithmetic (stack, shape): reshape takes its target from its own output tensor.
+void convert_shape_op(Lowering&, const OPNode&) {}
+
+}  // namespace dpurun::xir
