@@ -27,10 +27,13 @@ struct CpuExecutor::Impl {
   CpuOptions options;
   std::int64_t in_elems = 0, out_elems = 0;
   std::map<int, std::unique_ptr<cpu::Plan>> plans;
+  std::optional<int> int8_fix_point;  // where the model takes int8 input
+
+  cpu::Plan& plan(int batch);
 };
 
 CpuExecutor::CpuExecutor(const Model& model, const CpuOptions& options)
-    : impl_(std::make_unique<Impl>(Impl{model, options, 0, 0, {}})) {
+    : impl_(std::make_unique<Impl>(Impl{model, options, 0, 0, {}, std::nullopt})) {
   if (model.inputs().size() != 1)
     throw Error(ErrorCode::kUnsupported,
                 model.path() + ": the CPU executor runs models with one input; this one has " +
@@ -41,6 +44,8 @@ CpuExecutor::CpuExecutor(const Model& model, const CpuOptions& options)
   const Shape& os = model.outputs()[0].shape;
   impl_->in_elems = element_count(Shape(is.begin() + 1, is.end()));
   impl_->out_elems = element_count(Shape(os.begin() + 1, os.end()));
+  if (auto q = cpu::int8_input_node(model.graph()))
+    impl_->int8_fix_point = model.graph().value(model.graph().nodes[*q].outputs[0]).fix->fix_point;
 }
 
 CpuExecutor::~CpuExecutor() = default;
@@ -52,17 +57,34 @@ const TensorInfo& CpuExecutor::output() const { return impl_->model.outputs()[0]
 std::int64_t CpuExecutor::input_elements() const { return impl_->in_elems; }
 std::int64_t CpuExecutor::output_elements() const { return impl_->out_elems; }
 
-void CpuExecutor::run(const float* input, float* output, int batch) {
-  if (batch < 1) throw Error(ErrorCode::kInvalidArgument, "batch must be at least 1");
-  // OpenMP's thread count is per calling thread, so each executor's thread sets its own.
-  // Never above OMP_THREAD_LIMIT: oneDNN plans for omp_get_max_threads() threads and computes
-  // wrong results when the team it gets is smaller.
-  int threads = impl_->options.threads > 0 ? impl_->options.threads : default_cpu_threads();
+namespace {
+
+// Sets this thread's OpenMP team for the executor. OpenMP's thread count is per calling thread,
+// so each executor's thread sets its own. Never above OMP_THREAD_LIMIT: oneDNN plans for
+// omp_get_max_threads() threads and computes wrong results when the team it gets is smaller.
+void set_threads(const CpuOptions& options) {
+  int threads = options.threads > 0 ? options.threads : default_cpu_threads();
   omp_set_num_threads(std::min(threads, omp_get_thread_limit()));
-  auto& plan = impl_->plans[batch];
-  if (!plan)
-    plan = std::make_unique<cpu::Plan>(impl_->model.graph(), batch, impl_->options.kernels);
-  plan->run(input, output);
+}
+
+}  // namespace
+
+cpu::Plan& CpuExecutor::Impl::plan(int batch) {
+  if (batch < 1) throw Error(ErrorCode::kInvalidArgument, "batch must be at least 1");
+  set_threads(options);
+  auto& p = plans[batch];
+  if (!p) p = std::make_unique<cpu::Plan>(model.graph(), batch, options.kernels);
+  return *p;
+}
+
+void CpuExecutor::run(const float* input, float* output, int batch) { impl_->plan(batch).run(input, output); }
+
+std::optional<int> CpuExecutor::int8_input_fix_point() const { return impl_->int8_fix_point; }
+
+void CpuExecutor::run(const std::int8_t* input, float* output, int batch) {
+  if (!impl_->int8_fix_point)
+    throw Error(ErrorCode::kInvalidArgument, impl_->model.path() + ": this model takes float input, not int8");
+  impl_->plan(batch).run(input, output);
 }
 
 }  // namespace dpurun

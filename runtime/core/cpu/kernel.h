@@ -68,12 +68,4 @@ class Kernel {
   virtual void run() = 0;
 };
 
-// Reference kernels run every op of the graph.
-std::unique_ptr<Kernel> make_reference_kernel(const KernelArgs& args);
-// Fast kernels; nullptr when none applies to this node.
-std::unique_ptr<Kernel> make_fast_kernel(const KernelArgs& args);
-
-// Which input the output may share a buffer with (-1: none); see KernelArgs.
-int inplace_input(const graph::Node& node);
-
 }  // namespace dpurun::cpu

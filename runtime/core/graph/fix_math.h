@@ -67,6 +67,20 @@ inline AvgFactor dpu_average_factor(int kh, int kw) {
   return best;
 }
 
+// Float → int8 as the DPU takes its input: floor(x · scale + ½) in float, saturated to
+// [-128, 127], NaN → 0 (scale = 2^fix_point). The one implementation the runners' input
+// conversion and the fast Quantize kernel share; quantize_fix (in double) is its oracle. Written
+// without libm's floor so that it vectorizes.
+inline void quantize_dpu_input(const float* x, std::size_t count, float scale, std::int8_t* out) {
+  for (std::size_t i = 0; i < count; ++i) {
+    float v = x[i] * scale + 0.5f;
+    v = v == v ? v : 0.5f;
+    v = v > 127.f ? 127.f : v < -128.f ? -128.f : v;
+    int t = static_cast<int>(v);  // toward zero, then down for negative non-integers
+    out[i] = static_cast<std::int8_t>(t - (static_cast<float>(t) > v));
+  }
+}
+
 // An activation fused into a fix op, applied to a value already in the output scale.
 inline double activate_fix(double v, graph::Activation a, int fix_out) {
   switch (a) {

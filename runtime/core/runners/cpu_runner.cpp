@@ -38,7 +38,9 @@ class CpuRunner : public Runner {
     inputs_ = {in};
     outputs_ = {out};
     name_ = integer_ ? "cpu int8 (DPU emulation)" : "cpu float32";
-    if (inputs_[0].type == DataType::kInt8)
+    // int8 input goes straight to the model's Quantize output where the executor can take it;
+    // else through float (exact: int8 → float → Quantize gives the int8 back).
+    if (inputs_[0].type == DataType::kInt8 && exec_.int8_input_fix_point() != inputs_[0].fix_point)
       float_input_.resize(static_cast<std::size_t>(exec_.input_elements() * o.batch));
   }
 
@@ -55,12 +57,15 @@ class CpuRunner : public Runner {
     auto start = std::chrono::steady_clock::now();
     JobStatus status;
     try {
-      const float* x = reinterpret_cast<const float*>(b.inputs[0].data);
-      if (!float_input_.empty()) {  // int8 → float is exact; the model's Quantize gets the int8 back
+      auto* out = reinterpret_cast<float*>(b.outputs[0].data);
+      if (inputs_[0].type == DataType::kInt8 && float_input_.empty()) {
+        exec_.run(reinterpret_cast<const std::int8_t*>(b.inputs[0].data), out, batch_);
+      } else if (!float_input_.empty()) {
         dequantize_tensor(inputs_[0], b.inputs[0].data, float_input_.size(), float_input_.data());
-        x = float_input_.data();
+        exec_.run(float_input_.data(), out, batch_);
+      } else {
+        exec_.run(reinterpret_cast<const float*>(b.inputs[0].data), out, batch_);
       }
-      exec_.run(x, reinterpret_cast<float*>(b.outputs[0].data), batch_);
     } catch (const std::exception& e) {
       status.state = JobState::kFailed;
       status.error = e.what();

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "dpurun/error.h"
+#include "graph/fix_math.h"
 
 namespace dpurun {
 namespace {
@@ -41,15 +42,7 @@ std::unique_ptr<JobBuffers> Runner::allocate_buffers() {
 }
 
 void quantize_input(const float* x, std::size_t count, int fix_point, std::int8_t* out) {
-  const float scale = std::ldexp(1.f, fix_point);
-  // floor(x · 2^fp + 0.5), saturated, NaN → 0; written without libm's floor so that it vectorizes.
-  for (std::size_t i = 0; i < count; ++i) {
-    float v = x[i] * scale + 0.5f;
-    v = v == v ? v : 0.5f;
-    v = v > 127.f ? 127.f : v < -128.f ? -128.f : v;
-    int t = static_cast<int>(v);  // toward zero, then down for negative non-integers
-    out[i] = static_cast<std::int8_t>(t - (static_cast<float>(t) > v));
-  }
+  graph::quantize_dpu_input(x, count, std::ldexp(1.f, fix_point), out);
 }
 
 void quantize_input(const float* x, std::size_t count, int fix_point, std::int8_t* out,
@@ -60,7 +53,7 @@ void quantize_input(const float* x, std::size_t count, int fix_point, std::int8_
   const bool wrap = conversion.overflow == InputConversion::Overflow::kWrap;
   for (std::size_t i = 0; i < count; ++i) {
     const float v = x[i] * scale;
-    float r;
+    float r = 0.f;  // every rounding sets it
     switch (conversion.rounding) {
       case R::kHalfUp: r = std::floor(v + 0.5f); break;  // as quantize_input: the sum in float
       case R::kTowardZero: r = std::trunc(v); break;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "dpurun/model.h"
 
@@ -37,6 +38,13 @@ class CpuExecutor {
   // input: batch × input_elements() floats (NHWC); output: batch × output_elements().
   // The first call at a batch size plans it (kernels chosen, weights packed, memory laid out).
   void run(const float* input, float* output, int batch);
+
+  // Integer models whose input feeds only the graph's Quantize: the fix point at which they take
+  // int8 input, as the DPU does; else nullopt.
+  std::optional<int> int8_input_fix_point() const;
+  // The same run from int8 input at int8_input_fix_point(), with no float round trip: the values
+  // go straight to the Quantize's output. Throws Error where int8_input_fix_point() is nullopt.
+  void run(const std::int8_t* input, float* output, int batch);
 
  private:
   struct Impl;

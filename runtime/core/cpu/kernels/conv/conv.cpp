@@ -2,7 +2,7 @@
 #include <cstring>
 
 #include "cpu/kernels/activation.h"
-#include "cpu/kernels/reference/reference.h"
+#include "cpu/kernels/kernels.h"
 
 namespace dpurun::cpu::reference {
 namespace {

@@ -1,6 +1,6 @@
 // Plain fully connected layer: out[n, m] = act(sum_k x[n, k] w[k, m] + b[m]).
 #include "cpu/kernels/activation.h"
-#include "cpu/kernels/reference/reference.h"
+#include "cpu/kernels/kernels.h"
 
 namespace dpurun::cpu::reference {
 namespace {

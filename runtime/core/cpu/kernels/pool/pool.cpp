@@ -1,7 +1,7 @@
 // Plain NHWC max and average pooling.
 #include <limits>
 
-#include "cpu/kernels/reference/reference.h"
+#include "cpu/kernels/kernels.h"
 
 namespace dpurun::cpu::reference {
 namespace {

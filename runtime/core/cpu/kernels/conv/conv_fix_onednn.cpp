@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "graph/fix_math.h"
+#include "cpu/kernels/kernels.h"
 #include "cpu/kernels/onednn/onednn.h"
 
 namespace dpurun::cpu::onednn {

@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "cpu/kernels/reference/reference.h"
+#include "cpu/kernels/kernels.h"
 
 namespace dpurun::cpu::reference {
 namespace {

@@ -1,6 +1,6 @@
 // Plain elementwise ops: binary with numpy broadcasting, activations, per-channel scale-shift.
 #include "cpu/kernels/activation.h"
-#include "cpu/kernels/reference/reference.h"
+#include "cpu/kernels/kernels.h"
 
 namespace dpurun::cpu::reference {
 namespace {
@@ -135,25 +135,9 @@ class PRelu : public Kernel {
   std::int64_t channels_, rows_;
 };
 
-class Custom : public Kernel {
- public:
-  explicit Custom(const KernelArgs& a) : p_(a.node.p<graph::CustomParams>()) {
-    for (const void* in : a.inputs) call_.inputs.push_back(static_cast<const float*>(in));
-    call_.input_shapes = a.input_shapes;
-    call_.output = static_cast<float*>(a.output);
-    call_.output_shape = a.output_shape;
-  }
-  void run() override { (*p_.fn)(call_); }
-
- private:
-  graph::CustomParams p_;
-  CustomOpCall call_;
-};
-
 }  // namespace
 
 std::unique_ptr<Kernel> make_prelu(const KernelArgs& a) { return std::make_unique<PRelu>(a); }
-std::unique_ptr<Kernel> make_custom(const KernelArgs& a) { return std::make_unique<Custom>(a); }
 
 std::unique_ptr<Kernel> make_binary(const KernelArgs& a) { return std::make_unique<Binary>(a); }
 std::unique_ptr<Kernel> make_unary(const KernelArgs& a) { return std::make_unique<Unary>(a); }

@@ -1,9 +1,9 @@
-// eltwise-fix ADD in integers (see reference/fix_ops.cpp for the plain form): inputs aligned to
+// eltwise-fix ADD in integers (add_fix.cpp is the plain form): inputs aligned to
 // the larger fix point by shifts, then IntegerRequant to the output fix point.
 #include <algorithm>
 
 #include "graph/fix_math.h"
-#include "cpu/kernels/optimized/optimized.h"
+#include "cpu/kernels/kernels.h"
 
 namespace dpurun::cpu::optimized {
 namespace {
@@ -58,13 +58,20 @@ class AddFix : public Kernel {
 
 }  // namespace
 
+bool supports_add_fix(const KernelArgs& a) {
+  const auto& fa = *a.graph.value(a.node.inputs[0]).fix;
+  const auto& fb = *a.graph.value(a.node.inputs[1]).fix;
+  const auto& fo = *a.graph.value(a.node.outputs[0]).fix;
+  const int fm = std::max(fa.fix_point, fb.fix_point);
+  return graph::IntegerRequant::applies(a.node.p<graph::BinaryParams>().act.kind, fo.round, fm - fo.fix_point);
+}
+
 std::unique_ptr<Kernel> make_add_fix(const KernelArgs& a) {
   const auto& fa = *a.graph.value(a.node.inputs[0]).fix;
   const auto& fb = *a.graph.value(a.node.inputs[1]).fix;
   const auto& fo = *a.graph.value(a.node.outputs[0]).fix;
   const int fm = std::max(fa.fix_point, fb.fix_point);
   const auto act = a.node.p<graph::BinaryParams>().act.kind;
-  if (!graph::IntegerRequant::applies(act, fo.round, fm - fo.fix_point)) return nullptr;
   auto [lo, hi] = fix_range(fo);
   graph::IntegerRequant rq{fm - fo.fix_point, static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi), act};
   return std::make_unique<AddFix>(a, fm - fa.fix_point, fm - fb.fix_point, rq);
