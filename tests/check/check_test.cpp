@@ -127,7 +127,7 @@ std::string baseline(const std::string& name) { return std::string(DPURUN_SOURCE
 // The ResNet's float graph with `change` applied to the weights of the first Const node whose
 // name contains `node`, written to the test's directory.
 std::string perturbed_resnet(const std::string& node, const std::function<void(float*, std::size_t)>& change) {
-  tf::GraphDef g;
+  loaders::tf::GraphDef g;
   {
     std::ifstream in(test::shared("models/tf-resnet56-cifar10/float_frozen.pb"), std::ios::binary);
     if (!g.ParseFromIstream(&in)) return "";

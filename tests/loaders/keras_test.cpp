@@ -176,7 +176,7 @@ TEST(KerasFreeze, NodeNamesAreKerasOwn) {
   std::string model = keras_file("sagecodes-cifar/keras_cifar10_trained_model.h5");
   DPURUN_REQUIRE_SHARED(model);
   FreezeResult r = freeze_keras(model);
-  tf::GraphDef g;
+  loaders::tf::GraphDef g;
   ASSERT_TRUE(g.ParseFromString(r.graph_def));
   std::map<std::string, std::string> ops;
   for (const auto& n : g.node()) ops[n.name()] = n.op();

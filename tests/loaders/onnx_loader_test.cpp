@@ -34,8 +34,8 @@ TEST(OnnxLoader, TruncatedAndForeignFiles) {
 }
 
 // Edits the real model: `edit` changes the ModelProto; the load must fail mentioning `expect`.
-void expect_refused(const std::function<void(onnx::ModelProto&)>& edit, const std::string& expect) {
-  onnx::ModelProto m;
+void expect_refused(const std::function<void(loaders::onnx::ModelProto&)>& edit, const std::string& expect) {
+  loaders::onnx::ModelProto m;
   ASSERT_TRUE(m.ParseFromString(test::read_file(test::shared(kLeNet))));
   edit(m);
   Error e = load_error(m.SerializeAsString());
@@ -45,14 +45,14 @@ void expect_refused(const std::function<void(onnx::ModelProto&)>& edit, const st
 
 TEST(OnnxLoader, UnsupportedOpAndScalesAreNamed) {
   DPURUN_REQUIRE_SHARED(test::shared(kLeNet));
-  expect_refused([](onnx::ModelProto& m) {
+  expect_refused([](loaders::onnx::ModelProto& m) {
     for (auto& n : *m.mutable_graph()->mutable_node())
       if (n.op_type() == "Relu") {
         n.set_op_type("Selu");
         break;
       }
   }, "op 'Selu'");
-  expect_refused([](onnx::ModelProto& m) {
+  expect_refused([](loaders::onnx::ModelProto& m) {
     // The first Constant is the input's scale: 1/64 becomes 0.02.
     auto& t = *m.mutable_graph()->mutable_node(0)->mutable_attribute(0)->mutable_t();
     float v = 0.02f;
@@ -73,12 +73,12 @@ TEST(OnnxLoader, MalformedWindowAttributesAreRefused) {
   DPURUN_REQUIRE_SHARED(test::shared(kLeNet));
   for (const char* attr : {"strides", "kernel_shape", "pads"})
     for (int variant = 0; variant < 2; ++variant) {
-      onnx::ModelProto m;
+      loaders::onnx::ModelProto m;
       ASSERT_TRUE(m.ParseFromString(test::read_file(test::shared(kLeNet))));
       bool edited = false;
       for (auto& n : *m.mutable_graph()->mutable_node()) {
         if (n.op_type() != "MaxPool" || edited) continue;
-        onnx::AttributeProto* a = nullptr;
+        loaders::onnx::AttributeProto* a = nullptr;
         for (auto& at : *n.mutable_attribute())
           if (at.name() == attr) a = &at;
         if (!a) {
@@ -108,7 +108,7 @@ namespace {
 // count.
 TEST(OnnxLoader, ATensorShapeThatOverflowsIsRefusedNamingTheFile) {
   DPURUN_REQUIRE_SHARED(test::shared(kLeNet));
-  onnx::ModelProto m;
+  loaders::onnx::ModelProto m;
   ASSERT_TRUE(m.ParseFromString(test::read_file(test::shared(kLeNet))));
   ASSERT_GT(m.graph().initializer_size(), 0);
   auto& t = *m.mutable_graph()->mutable_initializer(0);

@@ -169,7 +169,7 @@ TEST(TfLoader, NchwIsRefusedAtLoad) {
   g.placeholder("x", {-1, 3, 4, 4});
   g.constant("w", {1, 1, 4, 2}, std::vector<float>(8, 1.f));
   g.conv2d("y", "x", "w", 1, "SAME");
-  tf::GraphDef def = g.def();
+  loaders::tf::GraphDef def = g.def();
   (*def.mutable_node(def.node_size() - 1)->mutable_attr())["data_format"].set_s("NCHW");
   Error e = load_error(def.SerializeAsString());
   EXPECT_EQ(e.code(), ErrorCode::kUnsupported);

@@ -194,7 +194,7 @@ TEST(XmodelLoader, PairingWithAnotherModelOrAChangedFixPointIsRefused) {
     EXPECT_NE(std::string(e.what()).find("was not compiled from"), std::string::npos) << e.what();
   }
   // The right model with one activation's fix point changed (conv2's output: 5 → 4).
-  xir::Graph g;
+  loaders::xir::Graph g;
   ASSERT_TRUE(g.ParseFromString(test::read_file(quantized)));
   bool changed = false;
   for (auto& n : *g.mutable_op_node())
@@ -308,6 +308,41 @@ TEST(XmodelLoader, ACpuSubgraphLoadsAloneBetweenTwoDpuSubgraphs) {
   o.subgraph = "nope";
   try {
     Model::load(path.string(), o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+    EXPECT_NE(std::string(e.what()).find("no subgraph named 'nope'"), std::string::npos) << e.what();
+  }
+}
+
+// Model::load_each (the DPU backend's CPU subgraphs from one read of the file) gives each model
+// exactly as Model::load does, and its errors.
+TEST(XmodelLoader, LoadEachGivesWhatLoadGives) {
+  auto path = test::temp_dir() / "chain_each.xmodel";
+  test::write_file(path, dpu_cpu_dpu_model());
+  ModelOptions a;
+  a.subgraph = "cpu";
+  a.inputs = {"d1"};
+  ModelOptions b = a;
+  b.outputs = {"f"};
+  std::vector<Model> each = Model::load_each(path.string(), {a, b});
+  ASSERT_EQ(each.size(), 2u);
+  std::vector<float> x = {-1.f, 0.03f, 0.0625f, 0.09375f, 1.5f, 7.99f, 9.f, -0.5f,
+                          0.f,  0.5f,  2.03125f, 3.f,     4.f,  5.f,   6.f, 7.f};
+  for (auto [k, o] : {std::pair{0, a}, std::pair{1, b}}) {
+    Model one = Model::load(path.string(), o);
+    EXPECT_EQ(each[k].op_counts(), one.op_counts()) << k;
+    ASSERT_EQ(each[k].outputs().size(), one.outputs().size()) << k;
+    EXPECT_EQ(each[k].outputs()[0].name, one.outputs()[0].name) << k;
+    std::vector<float> y1(16), y2(16);
+    CpuExecutor(each[k], CpuOptions{1}).run(x.data(), y1.data(), 1);
+    CpuExecutor(one, CpuOptions{1}).run(x.data(), y2.data(), 1);
+    EXPECT_EQ(y1, y2) << k;
+  }
+  ModelOptions bad = a;
+  bad.subgraph = "nope";
+  try {
+    Model::load_each(path.string(), {a, bad});
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kNotFound);

@@ -3,7 +3,7 @@
 namespace dpurun::test {
 
 namespace {
-void set_shape(tf::TensorShapeProto* s, const std::vector<std::int64_t>& shape) {
+void set_shape(loaders::tf::TensorShapeProto* s, const std::vector<std::int64_t>& shape) {
   for (auto d : shape) s->add_dim()->set_size(d);
 }
 }  // namespace
@@ -12,7 +12,7 @@ std::string TfGraphBuilder::placeholder(const std::string& name, std::vector<std
   auto* n = def_.add_node();
   n->set_name(name);
   n->set_op("Placeholder");
-  (*n->mutable_attr())["dtype"].set_type(tf::DT_FLOAT);
+  (*n->mutable_attr())["dtype"].set_type(loaders::tf::DT_FLOAT);
   set_shape((*n->mutable_attr())["shape"].mutable_shape(), shape);
   return name;
 }
@@ -22,9 +22,9 @@ std::string TfGraphBuilder::constant(const std::string& name, std::vector<std::i
   auto* n = def_.add_node();
   n->set_name(name);
   n->set_op("Const");
-  (*n->mutable_attr())["dtype"].set_type(tf::DT_FLOAT);
+  (*n->mutable_attr())["dtype"].set_type(loaders::tf::DT_FLOAT);
   auto* t = (*n->mutable_attr())["value"].mutable_tensor();
-  t->set_dtype(tf::DT_FLOAT);
+  t->set_dtype(loaders::tf::DT_FLOAT);
   set_shape(t->mutable_tensor_shape(), shape);
   t->set_tensor_content(std::string(reinterpret_cast<const char*>(values.data()),
                                     values.size() * sizeof(float)));
@@ -36,21 +36,21 @@ std::string TfGraphBuilder::int_constant(const std::string& name, std::vector<st
   auto* n = def_.add_node();
   n->set_name(name);
   n->set_op("Const");
-  (*n->mutable_attr())["dtype"].set_type(tf::DT_INT32);
+  (*n->mutable_attr())["dtype"].set_type(loaders::tf::DT_INT32);
   auto* t = (*n->mutable_attr())["value"].mutable_tensor();
-  t->set_dtype(tf::DT_INT32);
+  t->set_dtype(loaders::tf::DT_INT32);
   set_shape(t->mutable_tensor_shape(), shape);
   for (auto v : values) t->add_int_val(v);
   return name;
 }
 
-tf::NodeDef& TfGraphBuilder::op(const std::string& name, const std::string& type,
+loaders::tf::NodeDef& TfGraphBuilder::op(const std::string& name, const std::string& type,
                                 std::initializer_list<std::string> inputs) {
   auto* n = def_.add_node();
   n->set_name(name);
   n->set_op(type);
   for (const auto& in : inputs) n->add_input(in);
-  (*n->mutable_attr())["T"].set_type(tf::DT_FLOAT);
+  (*n->mutable_attr())["T"].set_type(loaders::tf::DT_FLOAT);
   return *n;
 }
 
@@ -76,21 +76,21 @@ std::string TfGraphBuilder::pool(const std::string& name, const std::string& typ
   return name;
 }
 
-void TfGraphBuilder::set_ints(tf::NodeDef& n, const std::string& key,
+void TfGraphBuilder::set_ints(loaders::tf::NodeDef& n, const std::string& key,
                               std::vector<std::int64_t> values) {
   auto* list = (*n.mutable_attr())[key].mutable_list();
   for (auto v : values) list->add_i(v);
 }
-void TfGraphBuilder::set_string(tf::NodeDef& n, const std::string& key, const std::string& value) {
+void TfGraphBuilder::set_string(loaders::tf::NodeDef& n, const std::string& key, const std::string& value) {
   (*n.mutable_attr())[key].set_s(value);
 }
-void TfGraphBuilder::set_float(tf::NodeDef& n, const std::string& key, float value) {
+void TfGraphBuilder::set_float(loaders::tf::NodeDef& n, const std::string& key, float value) {
   (*n.mutable_attr())[key].set_f(value);
 }
-void TfGraphBuilder::set_bool(tf::NodeDef& n, const std::string& key, bool value) {
+void TfGraphBuilder::set_bool(loaders::tf::NodeDef& n, const std::string& key, bool value) {
   (*n.mutable_attr())[key].set_b(value);
 }
-void TfGraphBuilder::set_int(tf::NodeDef& n, const std::string& key, std::int64_t value) {
+void TfGraphBuilder::set_int(loaders::tf::NodeDef& n, const std::string& key, std::int64_t value) {
   (*n.mutable_attr())[key].set_i(value);
 }
 

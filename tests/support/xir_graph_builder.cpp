@@ -2,7 +2,7 @@
 
 namespace dpurun::test {
 
-xir::OPNode& XirGraphBuilder::op(
+loaders::xir::OPNode& XirGraphBuilder::op(
     const std::string& name, const std::string& type, std::vector<std::int64_t> dims,
     std::initializer_list<std::pair<std::string, std::vector<std::string>>> args) {
   auto* n = g_.add_op_node();
@@ -21,7 +21,7 @@ xir::OPNode& XirGraphBuilder::op(
   return *n;
 }
 
-xir::OPNode& XirGraphBuilder::constant(const std::string& name, std::vector<std::int64_t> dims,
+loaders::xir::OPNode& XirGraphBuilder::constant(const std::string& name, std::vector<std::int64_t> dims,
                                        const std::vector<float>& values) {
   auto& n = op(name, "const", dims);
   (*n.mutable_op_attr())["data"].mutable_bytes_value()->set_value(
@@ -30,7 +30,7 @@ xir::OPNode& XirGraphBuilder::constant(const std::string& name, std::vector<std:
   return n;
 }
 
-xir::OPNode& XirGraphBuilder::fix(const std::string& name, const std::string& input,
+loaders::xir::OPNode& XirGraphBuilder::fix(const std::string& name, const std::string& input,
                                   std::vector<std::int64_t> dims, int fix_point) {
   auto& n = op(name, "fix", dims, {{"input", {input}}});
   set_int(n, "fix_point", fix_point);
@@ -40,17 +40,17 @@ xir::OPNode& XirGraphBuilder::fix(const std::string& name, const std::string& in
   return n;
 }
 
-void XirGraphBuilder::set_ints(xir::OPNode& n, const std::string& key, std::vector<std::int32_t> v) {
+void XirGraphBuilder::set_ints(loaders::xir::OPNode& n, const std::string& key, std::vector<std::int32_t> v) {
   auto* vec = (*n.mutable_op_attr())[key].mutable_int32_vec_value();
   for (auto x : v) vec->add_value(x);
 }
-void XirGraphBuilder::set_string(xir::OPNode& n, const std::string& key, const std::string& v) {
+void XirGraphBuilder::set_string(loaders::xir::OPNode& n, const std::string& key, const std::string& v) {
   (*n.mutable_op_attr())[key].set_string_value(v);
 }
-void XirGraphBuilder::set_bool(xir::OPNode& n, const std::string& key, bool v) {
+void XirGraphBuilder::set_bool(loaders::xir::OPNode& n, const std::string& key, bool v) {
   (*n.mutable_op_attr())[key].set_bool_value(v);
 }
-void XirGraphBuilder::set_int(xir::OPNode& n, const std::string& key, std::int32_t v) {
+void XirGraphBuilder::set_int(loaders::xir::OPNode& n, const std::string& key, std::int32_t v) {
   (*n.mutable_op_attr())[key].set_int32_value(v);
 }
 

@@ -13,23 +13,23 @@ namespace dpurun::test {
 class XirGraphBuilder {
  public:
   // An op with an output tensor of `dims` (float32); args as {name, {producers}}.
-  xir::OPNode& op(const std::string& name, const std::string& type, std::vector<std::int64_t> dims,
+  loaders::xir::OPNode& op(const std::string& name, const std::string& type, std::vector<std::int64_t> dims,
                   std::initializer_list<std::pair<std::string, std::vector<std::string>>> args = {});
-  xir::OPNode& constant(const std::string& name, std::vector<std::int64_t> dims,
+  loaders::xir::OPNode& constant(const std::string& name, std::vector<std::int64_t> dims,
                         const std::vector<float>& values);
-  xir::OPNode& fix(const std::string& name, const std::string& input, std::vector<std::int64_t> dims,
+  loaders::xir::OPNode& fix(const std::string& name, const std::string& input, std::vector<std::int64_t> dims,
                    int fix_point);
 
-  static void set_ints(xir::OPNode& n, const std::string& key, std::vector<std::int32_t> v);
-  static void set_string(xir::OPNode& n, const std::string& key, const std::string& v);
-  static void set_bool(xir::OPNode& n, const std::string& key, bool v);
-  static void set_int(xir::OPNode& n, const std::string& key, std::int32_t v);
+  static void set_ints(loaders::xir::OPNode& n, const std::string& key, std::vector<std::int32_t> v);
+  static void set_string(loaders::xir::OPNode& n, const std::string& key, const std::string& v);
+  static void set_bool(loaders::xir::OPNode& n, const std::string& key, bool v);
+  static void set_int(loaders::xir::OPNode& n, const std::string& key, std::int32_t v);
 
   std::string bytes() const { return g_.SerializeAsString(); }
-  xir::Graph& graph() { return g_; }
+  loaders::xir::Graph& graph() { return g_; }
 
  private:
-  xir::Graph g_;
+  loaders::xir::Graph g_;
 };
 
 }  // namespace dpurun::test

@@ -9,6 +9,7 @@
 #include "dpurun/freeze.h"
 #include "graph/lower_fix.h"
 #include "graph/passes.h"
+#include "graph/verify.h"
 #include "graph_def.pb.h"
 #include "loaders/describe.h"
 #include "loaders/dnndk/elf_reader.h"
@@ -50,6 +51,7 @@ namespace {
 graph::Graph finish(graph::Graph g, const LoadOptions& options) {
   graph::fuse_for_inference(g);
   if (graph::has_fix_ops(g) && !options.fix_in_float) graph::lower_fix_to_integer(g);
+  graph::verify(g);  // every loader's shapes against one rule per op, before kernels trust them
   return g;
 }
 
@@ -219,13 +221,16 @@ ModelFormat detect_format(const std::string& path) {
   return detect(path, read_model_file(path));
 }
 
-graph::Graph load_model_bytes(const std::string& bytes, ModelFormat format,
-                              const std::string& source, const LoadOptions& options) {
+namespace {
+
+// Lowers with `lower`, naming the file in errors from shared code (shape arithmetic, the graph),
+// which do not know it; then fuses, lowers fix ops and verifies.
+template <typename Lower>
+graph::Graph lowered(const std::string& source, const LoadOptions& options, Lower&& lower) {
   graph::Graph g;
   try {
-    g = lower(bytes, format, source, options);
+    g = lower();
   } catch (const Error& e) {
-    // Errors from shared code (shape arithmetic, the graph) do not know the file: name it.
     const std::string m = e.what();
     if (m.rfind(source, 0) == 0 ||
         (!options.weights_from.empty() && m.rfind(options.weights_from, 0) == 0))
@@ -233,6 +238,33 @@ graph::Graph load_model_bytes(const std::string& bytes, ModelFormat format,
     throw Error(e.code(), source + ": " + m);
   }
   return finish(std::move(g), options);
+}
+
+}  // namespace
+
+graph::Graph load_model_bytes(const std::string& bytes, ModelFormat format,
+                              const std::string& source, const LoadOptions& options) {
+  return lowered(source, options, [&] { return lower(bytes, format, source, options); });
+}
+
+std::vector<graph::Graph> load_models(const std::string& path, const std::vector<LoadOptions>& each) {
+  std::vector<graph::Graph> graphs;
+  const auto ext = std::filesystem::path(path).extension().string();
+  if (ext == ".json" || ext == ".h5" || ext == ".hdf5" || keras::looks_like_hdf5(path)) {
+    for (const auto& o : each) graphs.push_back(load_keras(path, o));
+    return graphs;
+  }
+  const std::string bytes = read_file(path);
+  const ModelFormat format = detect(path, bytes);
+  xir::Graph def;  // an XIR model is parsed once for all
+  const bool parse_once = format == ModelFormat::kXirModel && xir::parse_xmodel(bytes, def);
+  for (const auto& o : each) {
+    if (format == ModelFormat::kKeras) graphs.push_back(load_keras(path, o));
+    else if (parse_once && o.weights_from.empty())
+      graphs.push_back(lowered(path, o, [&] { return xir::load_xmodel(def, path, o); }));
+    else graphs.push_back(load_model_bytes(bytes, format, path, o));
+  }
+  return graphs;
 }
 
 graph::Graph load_model(const std::string& path, const LoadOptions& options) {

@@ -27,6 +27,10 @@ graph::Graph load_model(const std::string& path, const LoadOptions& options = {}
 graph::Graph load_model_bytes(const std::string& bytes, ModelFormat format,
                               const std::string& source, const LoadOptions& options = {});
 
+// The file read (and an XIR model parsed) once, then loaded once per options: e.g. each CPU
+// subgraph of a compiled .xmodel.
+std::vector<graph::Graph> load_models(const std::string& path, const std::vector<LoadOptions>& each);
+
 // Convolution and pooling windows from a file: throws Error(kInvalidModel) with `where` unless
 // the kernel, strides and dilations are ≥ 1, the pads ≥ 0, all of reasonable size, and the
 // window fits the padded input (in_h, in_w) at least once.

@@ -1,4 +1,4 @@
-// Model::load (declared in dpurun/model.h, core): the formats layer reads the file into a graph,
+// Model::load and load_each (declared in dpurun/model.h, core): the formats layer reads the file into a graph,
 // the core wraps it.
 #include "dpurun/model.h"
 
@@ -8,6 +8,12 @@ namespace dpurun {
 
 Model Model::load(const std::string& path, const ModelOptions& options) {
   return from_graph(loaders::load_model(path, options), path);
+}
+
+std::vector<Model> Model::load_each(const std::string& path, const std::vector<ModelOptions>& options) {
+  std::vector<Model> models;
+  for (auto& g : loaders::load_models(path, options)) models.push_back(from_graph(std::move(g), path));
+  return models;
 }
 
 }  // namespace dpurun

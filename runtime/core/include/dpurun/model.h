@@ -37,6 +37,9 @@ class Model {
   // Throws Error naming the file (and node) when the model cannot be loaded or run.
   // Defined by the formats layer (dpurun_formats).
   static Model load(const std::string& path, const ModelOptions& options = {});
+  // The file read (and an XIR model parsed) once, then a model per options: e.g. each CPU
+  // subgraph of a compiled .xmodel. Defined by the formats layer.
+  static std::vector<Model> load_each(const std::string& path, const std::vector<ModelOptions>& options);
   // Wraps a graph a loader made; refuses tensors too large to plan. `path` names it in messages.
   static Model from_graph(graph::Graph graph, const std::string& path);
 

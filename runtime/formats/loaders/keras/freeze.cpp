@@ -8,7 +8,7 @@
 #include "dpurun/error.h"
 #include "dpurun/freeze.h"
 
-namespace dpurun::keras {
+namespace dpurun::loaders::keras {
 namespace {
 
 using nlohmann::json;
@@ -608,19 +608,19 @@ class Freezer {
 
 FrozenGraph freeze(const Model& model) { return Freezer(model).run(); }
 
-}  // namespace dpurun::keras
+}  // namespace dpurun::loaders::keras
 
 namespace dpurun {
 
 FreezeResult freeze_keras(const std::string& model, const std::string& weights) {
-  keras::Model m = keras::read_model(model, weights);
-  keras::FrozenGraph f = keras::freeze(m);
+  loaders::keras::Model m = loaders::keras::read_model(model, weights);
+  loaders::keras::FrozenGraph f = loaders::keras::freeze(m);
   FreezeResult r;
   if (!f.graph.SerializeToString(&r.graph_def))
     throw Error(ErrorCode::kInternal, m.source + ": the frozen graph could not be serialized");
   r.keras_version = m.keras_version;
-  for (const auto& e : f.inputs) r.inputs.push_back({e.node, e.shape});
-  for (const auto& e : f.outputs) r.outputs.push_back({e.node, e.shape});
+  r.inputs = f.inputs;
+  r.outputs = f.outputs;
   r.nodes = static_cast<std::size_t>(f.graph.node_size());
   return r;
 }

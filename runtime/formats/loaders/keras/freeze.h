@@ -8,24 +8,20 @@
 #include <string>
 #include <vector>
 
+#include "dpurun/freeze.h"
 #include "dpurun/tensor.h"
 #include "graph_def.pb.h"
 #include "loaders/keras/keras_model.h"
 
-namespace dpurun::keras {
-
-struct FrozenEndpoint {
-  std::string node;
-  Shape shape;  // NHWC, batch -1
-};
+namespace dpurun::loaders::keras {
 
 struct FrozenGraph {
   tf::GraphDef graph;
-  std::vector<FrozenEndpoint> inputs, outputs;
+  std::vector<FrozenNode> inputs, outputs;  // NHWC, batch -1
 };
 
 // Throws Error naming the file and layer for an unsupported layer or setting, and for weights
 // whose shapes do not fit the layer.
 FrozenGraph freeze(const Model& model);
 
-}  // namespace dpurun::keras
+}  // namespace dpurun::loaders::keras

@@ -7,7 +7,7 @@
 
 #include "dpurun/error.h"
 
-namespace dpurun::keras {
+namespace dpurun::loaders::keras {
 namespace {
 
 // The HDF5 library is not built thread-safe everywhere (Debian's serial flavour): one call at a
@@ -213,4 +213,4 @@ std::vector<float> Hdf5Group::floats(const std::string& dataset,
   return out;
 }
 
-}  // namespace dpurun::keras
+}  // namespace dpurun::loaders::keras

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace dpurun::keras {
+namespace dpurun::loaders::keras {
 
 class Hdf5File;
 
@@ -56,4 +56,4 @@ class Hdf5File : public std::enable_shared_from_this<Hdf5File> {
 // Whether the file starts with HDF5's signature (at offset 0; user blocks are not looked for).
 bool looks_like_hdf5(const std::string& path);
 
-}  // namespace dpurun::keras
+}  // namespace dpurun::loaders::keras

@@ -9,7 +9,7 @@
 #include "loaders/keras/hdf5_file.h"
 #include "loaders/loader.h"
 
-namespace dpurun::keras {
+namespace dpurun::loaders::keras {
 namespace {
 
 using nlohmann::json;
@@ -320,4 +320,4 @@ Model read_model(const std::string& model_path, const std::string& weights_path)
   return m;
 }
 
-}  // namespace dpurun::keras
+}  // namespace dpurun::loaders::keras

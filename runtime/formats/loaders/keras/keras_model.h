@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace dpurun::keras {
+namespace dpurun::loaders::keras {
 
 struct Weight {
   std::vector<std::int64_t> shape;
@@ -39,4 +39,4 @@ struct Model {
 // Throws Error naming the file (and the layer) for anything it cannot read.
 Model read_model(const std::string& model_path, const std::string& weights_path = "");
 
-}  // namespace dpurun::keras
+}  // namespace dpurun::loaders::keras

@@ -10,11 +10,11 @@
 #include "graph/graph.h"
 #include "loaders/loader.h"
 
-namespace dpurun::onnx {
+namespace dpurun::loaders::onnx {
 
 // Describes the file for inspect: kind (QDQ: quantized), inputs and outputs with their shapes.
 void describe_onnx(const std::string& bytes, ModelInfo& info);
 graph::Graph load_onnx(const std::string& bytes, const std::string& source,
                        const loaders::LoadOptions& options);
 
-}  // namespace dpurun::onnx
+}  // namespace dpurun::loaders::onnx

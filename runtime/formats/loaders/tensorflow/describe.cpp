@@ -7,7 +7,7 @@
 #include "loaders/describe.h"
 #include "loaders/tensorflow/graph_def_loader.h"
 
-namespace dpurun::tf {
+namespace dpurun::loaders::tf {
 
 void describe_graph_def(const std::string& bytes, ModelInfo& info) {
   GraphDef def;
@@ -40,4 +40,4 @@ void describe_graph_def(const std::string& bytes, ModelInfo& info) {
   }
 }
 
-}  // namespace dpurun::tf
+}  // namespace dpurun::loaders::tf

@@ -8,7 +8,7 @@
 #include "loaders/tensorflow/lowering.h"
 #include "loaders/tensorflow/ops/ops.h"
 
-namespace dpurun::tf {
+namespace dpurun::loaders::tf {
 
 TensorRef parse_ref(const std::string& s) {
   TensorRef r;
@@ -364,4 +364,4 @@ Graph load_graph_def(const std::string& bytes, const std::string& source,
   return lower_graph_def(def, source, options);
 }
 
-}  // namespace dpurun::tf
+}  // namespace dpurun::loaders::tf

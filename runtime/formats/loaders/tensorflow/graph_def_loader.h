@@ -7,7 +7,7 @@
 #include "graph/graph.h"
 #include "loaders/loader.h"
 
-namespace dpurun::tf {
+namespace dpurun::loaders::tf {
 
 class GraphDef;
 
@@ -21,4 +21,4 @@ void describe_graph_def(const std::string& bytes, ModelInfo& info);
 graph::Graph load_graph_def(const std::string& bytes, const std::string& source,
                             const loaders::LoadOptions& options);
 
-}  // namespace dpurun::tf
+}  // namespace dpurun::loaders::tf

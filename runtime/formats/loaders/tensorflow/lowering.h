@@ -13,7 +13,7 @@
 #include "graph_def.pb.h"
 #include "loaders/loader.h"
 
-namespace dpurun::tf {
+namespace dpurun::loaders::tf {
 
 using graph::Graph;
 using graph::Node;
@@ -185,4 +185,4 @@ class Lowering {
   std::vector<std::string> input_names;
 };
 
-}  // namespace dpurun::tf
+}  // namespace dpurun::loaders::tf

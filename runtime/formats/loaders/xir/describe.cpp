@@ -8,7 +8,7 @@
 #include "loaders/xir/xmodel_loader.h"
 #include "xir_graph.pb.h"
 
-namespace dpurun::xir {
+namespace dpurun::loaders::xir {
 namespace {
 
 std::optional<std::int64_t> int_attr(const google::protobuf::Map<std::string, AttrValue>& attrs,
@@ -131,4 +131,4 @@ void describe_xmodel(const std::string& bytes, ModelInfo& info) {
   }
 }
 
-}  // namespace dpurun::xir
+}  // namespace dpurun::loaders::xir

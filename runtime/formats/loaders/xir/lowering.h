@@ -12,7 +12,7 @@
 #include "loaders/loader.h"
 #include "xir_graph.pb.h"
 
-namespace dpurun::xir {
+namespace dpurun::loaders::xir {
 
 using graph::Node;
 using graph::OpType;
@@ -157,4 +157,4 @@ class Lowering {
   void lower(const OPNode& n);
 };
 
-}  // namespace dpurun::xir
+}  // namespace dpurun::loaders::xir

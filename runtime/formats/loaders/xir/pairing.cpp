@@ -7,7 +7,7 @@
 #include "dpurun/error.h"
 #include "xir_graph.pb.h"
 
-namespace dpurun::xir {
+namespace dpurun::loaders::xir {
 namespace {
 
 std::optional<int> fix_point_attr(const google::protobuf::Map<std::string, AttrValue>& attrs) {
@@ -98,4 +98,4 @@ void check_pairing(const Graph& compiled, const std::string& compiled_path, cons
   }
 }
 
-}  // namespace dpurun::xir
+}  // namespace dpurun::loaders::xir

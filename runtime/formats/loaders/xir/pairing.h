@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace dpurun::xir {
+namespace dpurun::loaders::xir {
 
 class Graph;
 
@@ -13,4 +13,4 @@ class Graph;
 void check_pairing(const Graph& compiled, const std::string& compiled_path, const Graph& quantized,
                    const std::string& quantized_path);
 
-}  // namespace dpurun::xir
+}  // namespace dpurun::loaders::xir

@@ -6,7 +6,7 @@
 #include "loaders/xir/ops/ops.h"
 #include "xir_graph.pb.h"
 
-namespace dpurun::xir {
+namespace dpurun::loaders::xir {
 
 std::vector<std::int64_t> ints(const AttrValue& a) {
   switch (a.value_case()) {
@@ -122,6 +122,10 @@ bool parse_xmodel(const std::string& bytes, Graph& def) {
   return !bytes.empty() && def.ParseFromString(bytes) && def.op_node_size() > 0;
 }
 
+graph::Graph load_xmodel(const Graph& def, const std::string& source, const loaders::LoadOptions& options) {
+  return Lowering(def, source, options).run();
+}
+
 graph::Graph load_xmodel(const std::string& bytes, const std::string& source,
                          const loaders::LoadOptions& options) {
   Graph def;
@@ -132,4 +136,4 @@ graph::Graph load_xmodel(const std::string& bytes, const std::string& source,
   return Lowering(def, source, options).run();
 }
 
-}  // namespace dpurun::xir
+}  // namespace dpurun::loaders::xir

@@ -9,7 +9,7 @@
 #include "graph/graph.h"
 #include "loaders/loader.h"
 
-namespace dpurun::xir {
+namespace dpurun::loaders::xir {
 
 class Graph;  // the serialized XIR graph (xir_graph.proto)
 
@@ -18,7 +18,9 @@ bool parse_xmodel(const std::string& bytes, Graph& def);
 
 // Describes the file for inspect: kind, tensors, the subgraph tree. Throws Error when not XIR.
 void describe_xmodel(const std::string& bytes, ModelInfo& info);
+// From a graph already parsed (parse_xmodel).
+graph::Graph load_xmodel(const Graph& def, const std::string& source, const loaders::LoadOptions& options);
 graph::Graph load_xmodel(const std::string& bytes, const std::string& source,
                          const loaders::LoadOptions& options);
 
-}  // namespace dpurun::xir
+}  // namespace dpurun::loaders::xir

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-namespace dpurun::tf {
+namespace dpurun::loaders::tf {
 
 namespace {
 
@@ -128,4 +128,4 @@ void convert_fused_batch_norm(Lowering& L, const NodeDef& n) {
       L.add_node(n, OpType::kScaleShift, graph::ScaleShiftParams{}, {x, sv, tv}, L.shape_of(x)));
 }
 
-}  // namespace dpurun::tf
+}  // namespace dpurun::loaders::tf

@@ -3,7 +3,7 @@
 
 #include "graph/lower_fix.h"
 
-namespace dpurun::tf {
+namespace dpurun::loaders::tf {
 
 namespace {
 
@@ -75,4 +75,4 @@ void convert_fix_neuron(Lowering& L, const NodeDef& n) {
   L.add_node(n, OpType::kFix, graph::FixParams{fix}, {x}, L.shape_of(x));
 }
 
-}  // namespace dpurun::tf
+}  // namespace dpurun::loaders::tf

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace dpurun::tf {
+namespace dpurun::loaders::tf {
 
 void fold_arithmetic(Lowering& L, const NodeDef& n) {
   const std::string& op = n.op();
@@ -157,4 +157,4 @@ void fold_reshape(Lowering& L, const NodeDef& n) {
   return L.set_known(n, std::move(r));
 }
 
-}  // namespace dpurun::tf
+}  // namespace dpurun::loaders::tf

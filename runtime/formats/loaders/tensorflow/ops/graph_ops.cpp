@@ -1,7 +1,7 @@
 // Inputs, constants, identities and the control flow of Keras's learning phase (Switch).
 #include "loaders/tensorflow/ops/ops.h"
 
-namespace dpurun::tf {
+namespace dpurun::loaders::tf {
 
 void convert_placeholder(Lowering& L, const NodeDef& n) {
   if (L.attr(n, "dtype") && L.attr(n, "dtype")->type() == DT_BOOL) {
@@ -50,4 +50,4 @@ void convert_shape(Lowering& L, const NodeDef& n) {
 
 void convert_no_op(Lowering&, const NodeDef&) {}
 
-}  // namespace dpurun::tf
+}  // namespace dpurun::loaders::tf

@@ -2,7 +2,7 @@
 
 #include "loaders/tensorflow/ops/ops.h"
 
-namespace dpurun::tf {
+namespace dpurun::loaders::tf {
 
 const OpEntry* find_op(const std::string& op) {
   static const std::unordered_map<std::string, OpEntry> table = {
@@ -65,4 +65,4 @@ Converter find_folder(const std::string& op) {
   return it == table.end() ? nullptr : it->second;
 }
 
-}  // namespace dpurun::tf
+}  // namespace dpurun::loaders::tf

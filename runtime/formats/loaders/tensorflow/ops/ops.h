@@ -6,7 +6,7 @@
 
 #include "loaders/tensorflow/lowering.h"
 
-namespace dpurun::tf {
+namespace dpurun::loaders::tf {
 
 // Adds the node's ops to L.g, or records what it computes at load time, or fails naming it.
 using Converter = void (*)(Lowering& L, const NodeDef& n);
@@ -63,4 +63,4 @@ const OpEntry* find_op(const std::string& op);
 // The load-time evaluation of an op on known inputs; null when there is none.
 Converter find_folder(const std::string& op);
 
-}  // namespace dpurun::tf
+}  // namespace dpurun::loaders::tf

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-namespace dpurun::tf {
+namespace dpurun::loaders::tf {
 
 void convert_pool(Lowering& L, const NodeDef& n) {
   if (L.attr_s(n, "data_format", "NHWC") != "NHWC")
@@ -87,4 +87,4 @@ void convert_max(
   return void(L.add_node(n, OpType::kReshape, std::monostate{}, {pooled}, {xs[0], xs[3]}));
 }
 
-}  // namespace dpurun::tf
+}  // namespace dpurun::loaders::tf

@@ -1,7 +1,7 @@
 // Concatenation, padding and reshapes.
 #include "loaders/tensorflow/ops/ops.h"
 
-namespace dpurun::tf {
+namespace dpurun::loaders::tf {
 
 void convert_concat(Lowering& L, const NodeDef& n) {
   auto refs = L.data_inputs(n);
@@ -73,4 +73,4 @@ void convert_squeeze(Lowering& L, const NodeDef& n) {
   return L.lower_reshape(n, out);
 }
 
-}  // namespace dpurun::tf
+}  // namespace dpurun::loaders::tf

@@ -1,7 +1,7 @@
 // Convolutions and matmul: XIR's weight layouts to dpurun's, attributes checked against shapes.
 #include "loaders/xir/ops/ops.h"
 
-namespace dpurun::xir {
+namespace dpurun::loaders::xir {
 
 namespace {
 
@@ -108,4 +108,4 @@ void convert_matmul(Lowering& L, const OPNode& n) {
   L.add_bias(n, y, s);
 }
 
-}  // namespace dpurun::xir
+}  // namespace dpurun::loaders::xir

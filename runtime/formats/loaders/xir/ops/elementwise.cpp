@@ -1,7 +1,7 @@
 // Activations, add, prelu and softmax.
 #include "loaders/xir/ops/ops.h"
 
-namespace dpurun::xir {
+namespace dpurun::loaders::xir {
 
 void convert_activation(Lowering& L, const OPNode& n) {
   const std::string& t = n.op_type();
@@ -43,4 +43,4 @@ void convert_softmax(Lowering& L, const OPNode& n) {
   L.add_node(n, OpType::kSoftmax, graph::SoftmaxParams{}, {x}, L.g.value(x).shape);
 }
 
-}  // namespace dpurun::xir
+}  // namespace dpurun::loaders::xir

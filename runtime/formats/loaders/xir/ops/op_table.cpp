@@ -2,7 +2,7 @@
 
 #include "loaders/xir/ops/ops.h"
 
-namespace dpurun::xir {
+namespace dpurun::loaders::xir {
 
 Converter find_converter(const std::string& op_type) {
   static const std::unordered_map<std::string, Converter> table = {
@@ -48,4 +48,4 @@ bool is_compiled_op(const std::string& t) {
   return false;
 }
 
-}  // namespace dpurun::xir
+}  // namespace dpurun::loaders::xir

@@ -6,7 +6,7 @@
 
 #include "loaders/xir/lowering.h"
 
-namespace dpurun::xir {
+namespace dpurun::loaders::xir {
 
 // Adds the op's nodes to L.g and records its output in L.values (or fails naming the op).
 using Converter = void (*)(Lowering& L, const OPNode& n);
@@ -38,4 +38,4 @@ Converter find_converter(const std::string& op_type);
 // Op types only compiled models hold (conv2d-fix, upload, …): known, run by the DPU.
 bool is_compiled_op(const std::string& op_type);
 
-}  // namespace dpurun::xir
+}  // namespace dpurun::loaders::xir

@@ -1,7 +1,7 @@
 // Max and average pooling (XIR's CEIL mode pads the extra window at the end).
 #include "loaders/xir/ops/ops.h"
 
-namespace dpurun::xir {
+namespace dpurun::loaders::xir {
 
 namespace {
 
@@ -57,4 +57,4 @@ void convert_avgpool2d(Lowering& L, const OPNode& n) {
   lower_pool(L, n, graph::PoolKind::kAverage);
 }
 
-}  // namespace dpurun::xir
+}  // namespace dpurun::loaders::xir

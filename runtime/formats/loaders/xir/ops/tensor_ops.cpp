@@ -6,7 +6,7 @@
 
 #include "graph/lower_fix.h"
 
-namespace dpurun::xir {
+namespace dpurun::loaders::xir {
 
 void convert_data(Lowering& L, const OPNode& n) {
   if (L.attr_s(n, "data_type", "FLOAT32") != "FLOAT32" &&
@@ -110,4 +110,4 @@ void convert_identity(Lowering& L, const OPNode& n) { L.values[n.op_name()] = L.
 // Shape arithmetic (stack, shape): reshape takes its target from its own output tensor.
 void convert_shape_op(Lowering&, const OPNode&) {}
 
-}  // namespace dpurun::xir
+}  // namespace dpurun::loaders::xir
