@@ -22,6 +22,8 @@
 #include <vart/runner.hpp>
 #include <vart/runner_ext.hpp>
 
+#include "dpu/dpu_check.h"
+#include "dpu/partition.h"
 #include "dpurun/backends.h"
 #include "dpurun/error.h"
 #include "dpurun/machine.h"
@@ -30,105 +32,6 @@ namespace dpurun::backends::dpu {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string device_of(const xir::Subgraph* s) {
-  return s->has_attr("device") ? s->get_attr<std::string>("device") : "";
-}
-
-std::optional<int> fix_point_of(const xir::Tensor* t) {
-  if (t->has_attr("fix_point")) return t->get_attr<int>("fix_point");
-  return std::nullopt;
-}
-
-DataType type_of(const xir::Tensor* t, const std::string& where) {
-  auto type = t->get_data_type().type;
-  int bits = t->get_data_type().bit_width;
-  if ((type == xir::DataType::XINT || type == xir::DataType::INT) && bits == 8) return DataType::kInt8;
-  if ((type == xir::DataType::XUINT || type == xir::DataType::UINT) && bits == 8) return DataType::kUInt8;
-  if (type == xir::DataType::FLOAT && bits == 32) return DataType::kFloat32;
-  throw Error(ErrorCode::kUnsupported, where + ": tensor '" + t->get_name() + "' is " +
-                                           t->get_data_type().to_string() +
-                                           "; dpurun passes int8 and float32 tensors");
-}
-
-TensorInfo info_of(const xir::Tensor* t, const std::string& where) {
-  Shape s;
-  for (auto d : t->get_shape()) s.push_back(d);
-  return TensorInfo{t->get_name(), s, type_of(t, where), fix_point_of(t)};
-}
-
-std::string hex(std::uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-std::string dpu_description(const xir::Subgraph* s) {
-  std::string d = "subgraph '" + s->get_name() + "'";
-  if (s->has_attr("dpu_name")) d += ", DPU " + s->get_attr<std::string>("dpu_name");
-  if (s->has_attr("dpu_fingerprint")) d += ", fingerprint " + hex(s->get_attr<std::uint64_t>("dpu_fingerprint"));
-  return d;
-}
-
-// The steps of the chain, shared by every runner of a model.
-struct Step {
-  enum Kind { kDpu, kDequantize, kCpu } kind = kDpu;
-  const xir::Subgraph* subgraph = nullptr;
-  std::vector<const xir::Tensor*> inputs, outputs;  // the subgraph's, by name
-  std::shared_ptr<Model> model;                      // kCpu
-};
-
-struct Plan {
-  std::string path;
-  std::unique_ptr<xir::Graph> graph;
-  std::vector<Step> steps;
-};
-
-std::shared_ptr<Plan> plan_model(const std::string& path) {
-  auto plan = std::make_shared<Plan>();
-  plan->path = path;
-  try {
-    plan->graph = xir::Graph::deserialize(path);
-  } catch (const std::exception& e) {
-    throw Error(ErrorCode::kInvalidModel, path + ": XIR cannot read it: " + e.what());
-  }
-  auto children = plan->graph->get_root_subgraph()->children_topological_sort();
-  for (const auto* s : children) {
-    const std::string dev = device_of(s);
-    if (dev == "USER") continue;
-    Step step;
-    step.subgraph = s;
-    for (auto* t : s->get_sorted_input_tensors()) step.inputs.push_back(t);
-    for (auto* t : s->get_sorted_output_tensors()) step.outputs.push_back(t);
-    if (dev == "DPU") {
-      step.kind = Step::kDpu;
-    } else if (dev == "CPU") {
-      bool only_fix2float = true;
-      for (auto* op : s->get_ops()) only_fix2float &= op->get_type() == "fix2float";
-      if (only_fix2float && step.inputs.size() == 1 && step.outputs.size() == 1) {
-        step.kind = Step::kDequantize;
-      } else {
-        step.kind = Step::kCpu;
-        if (step.inputs.size() != 1 || step.outputs.size() != 1)
-          throw Error(ErrorCode::kUnsupported, path + ": CPU subgraph '" + s->get_name() +
-                                                   "' has " + std::to_string(step.inputs.size()) +
-                                                   " inputs; dpurun runs CPU subgraphs of one input and one output");
-        ModelOptions mo;
-        mo.subgraph = s->get_name();
-        mo.inputs = {step.inputs[0]->get_producer()->get_name()};
-        step.model = std::make_shared<Model>(Model::load(path, mo));  // names a custom op it lacks
-      }
-    } else {
-      throw Error(ErrorCode::kUnsupported, path + ": subgraph '" + s->get_name() + "' is for device '" + dev +
-                                               "'; dpurun runs USER, DPU and CPU subgraphs");
-    }
-    plan->steps.push_back(std::move(step));
-  }
-  if (plan->steps.empty() || plan->steps.front().kind != Step::kDpu)
-    throw Error(ErrorCode::kUnsupported,
-                path + ": no DPU subgraph takes the model's input; is this a compiled .xmodel (vai_c_xir's output)?");
-  return plan;
-}
 
 // Host memory for a tensor as VART sees it; `tensor` must outlive it.
 struct OwnedBuffer {
@@ -158,49 +61,6 @@ class VartJobBuffers : public JobBuffers {
  public:
   std::shared_ptr<Memory> memory = std::make_shared<Memory>();
 };
-
-// What the board says about its DPU, and what to do when it is not the model's.
-std::string what_to_do(const std::string& board) {
-  return (board.empty() ? "\nNo `xdputil` here to say which DPU this machine has (none, if this is not a board)."
-                        : "\nThis machine's DPU (xdputil query):\n" + board) +
-         "\nRun it on a board whose DPU matches the model's name and fingerprint, or recompile the "
-         "quantized model for this board (vai_c_xir --arch <the board's arch.json>). Without a DPU, "
-         "--backend cpu with the quantized model gives the same int8 results.";
-}
-
-// VART aborts the process when a runner library is missing or the DPU does not match, so both
-// are checked here first, where they can be said plainly.
-void check_dpu_available(const Plan& plan, const Step& step, const std::string& dpu_lib) {
-  const xir::Subgraph* s = step.subgraph;
-  std::string lib = dpu_lib;
-  if (lib.empty() && s->has_attr("runner")) {
-    auto libs = s->get_attr<std::map<std::string, std::string>>("runner");
-    if (libs.count("run")) lib = libs.at("run");
-  }
-  if (lib.empty()) lib = "libvart-dpu-runner.so";
-  std::string why;
-  const std::string board = xdputil_query();
-  const std::vector<DpuCore> cores = parse_xdputil(board);
-  if (dpu_lib.empty() && s->has_attr("dpu_fingerprint") && !cores.empty()) {
-    const auto want = s->get_attr<std::uint64_t>("dpu_fingerprint");
-    if (std::none_of(cores.begin(), cores.end(), [&](const DpuCore& c) { return c.fingerprint == want; }))
-      why = "this machine's DPU does not match it (no fingerprint " + hex(want) + " in what xdputil reports)";
-  }
-  if (why.empty()) {
-    void* h = dlopen(lib.c_str(), RTLD_LAZY | RTLD_LOCAL);
-    if (!h) {
-      const char* e = dlerror();
-      why = "its runner library " + lib + " cannot be loaded (" + (e ? e : "unknown error") +
-            "); there is no DPU runtime here";
-    } else {
-      dlclose(h);
-    }
-  }
-  if (why.empty()) return;
-  throw Error(ErrorCode::kDevice,
-              plan.path + ": no DPU runner for " + dpu_description(s) + ": " + why +
-                  what_to_do(board));
-}
 
 // What a runner's worker thread uses: the VART runners, the CPU executors, and the job queue.
 // Shared with the worker, so that a worker stuck in VART outlives its VartRunner safely.

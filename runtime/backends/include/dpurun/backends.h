@@ -25,6 +25,8 @@ std::vector<std::unique_ptr<Runner>> make_runners(const std::string& model_file,
                                                   const BackendOptions& options);
 // True when this build can drive a DPU through VART.
 bool have_vart();
+// The backends make_runners knows ("cpu", "dpu"), whether or not this build can run each.
+std::vector<std::string> backend_names();
 
 // A DPU as `xdputil query` lists it ("kernels": [{"DPU Arch": …, "fingerprint": "0x…"}]).
 struct DpuCore {
