@@ -16,14 +16,9 @@
 namespace dpurun {
 namespace {
 
-TEST(Int8Input, RealQuantizedModelGivesTheSameOutputsAsFromFloat) {
-  Manifest manifest =
-      Manifest::load(DPURUN_SOURCE_DIR "/models/tf-resnet56-cifar10.json", test::shared("models"));
-  DPURUN_REQUIRE_SHARED(manifest.model_file("quantized"));
-  Model q = Model::load(manifest.model_file("quantized"),
-                        ModelOptions{{manifest.input_name}, {manifest.output_name}, {}});
+void expect_int8_input_equals_float_input(const Model& q) {
   for (KernelChoice k : {KernelChoice::kFast, KernelChoice::kReference}) {
-    CpuExecutor exec(q, CpuOptions{2, k});
+    CpuExecutor exec(q, CpuOptions{0, k});  // 0: OMP_NUM_THREADS (1 under the tsan preset) or every core
     ASSERT_TRUE(exec.int8_input_fix_point());
     const int fp = *exec.int8_input_fix_point();
     const int batch = 4;
@@ -41,11 +36,22 @@ TEST(Int8Input, RealQuantizedModelGivesTheSameOutputsAsFromFloat) {
     std::vector<float> dq(n);
     for (std::size_t i = 0; i < n; ++i) dq[i] = std::ldexp(float(x8[i]), -fp);
     exec.run(dq.data(), from_dequantized.data(), batch);
-    EXPECT_EQ(0,
-              std::memcmp(from_int8.data(), from_float.data(), from_float.size() * sizeof(float)));
-    EXPECT_EQ(0, std::memcmp(from_int8.data(), from_dequantized.data(),
-                             from_float.size() * sizeof(float)));
+    EXPECT_EQ(0, std::memcmp(from_int8.data(), from_float.data(), from_float.size() * sizeof(float)));
+    EXPECT_EQ(0, std::memcmp(from_int8.data(), from_dequantized.data(), from_float.size() * sizeof(float)));
   }
+}
+
+TEST(Int8Input, ResNet56GivesTheSameOutputsAsFromFloat) {
+  Manifest manifest = Manifest::load(DPURUN_SOURCE_DIR "/models/tf-resnet56-cifar10.json", test::shared("models"));
+  DPURUN_REQUIRE_SHARED(manifest.model_file("quantized"));
+  expect_int8_input_equals_float_input(Model::load(
+      manifest.model_file("quantized"), ModelOptions{{manifest.input_name}, {manifest.output_name}, {}}));
+}
+
+TEST(Int8Input, LeNetGivesTheSameOutputsAsFromFloat) {
+  auto path = test::shared("models/lenet-cifar10-vck190/LeNet_int.xmodel");
+  DPURUN_REQUIRE_SHARED(path);
+  expect_int8_input_equals_float_input(Model::load(path));
 }
 
 TEST(Int8Input, FloatModelsDoNotTakeInt8) {
