@@ -249,6 +249,8 @@ graph::Graph load_model_bytes(const std::string& bytes, ModelFormat format,
 
 std::vector<graph::Graph> load_models(const std::string& path, const std::vector<LoadOptions>& each) {
   std::vector<graph::Graph> graphs;
+  // Keras files go to HDF5 by name, unread (an architecture .json whose weights are missing is
+  // Keras's to report), or by HDF5's signature.
   const auto ext = std::filesystem::path(path).extension().string();
   if (ext == ".json" || ext == ".h5" || ext == ".hdf5" || keras::looks_like_hdf5(path)) {
     for (const auto& o : each) graphs.push_back(load_keras(path, o));
@@ -257,7 +259,7 @@ std::vector<graph::Graph> load_models(const std::string& path, const std::vector
   const std::string bytes = read_file(path);
   const ModelFormat format = detect(path, bytes);
   xir::Graph def;  // an XIR model is parsed once for all
-  const bool parse_once = format == ModelFormat::kXirModel && xir::parse_xmodel(bytes, def);
+  const bool parse_once = each.size() > 1 && format == ModelFormat::kXirModel && xir::parse_xmodel(bytes, def);
   for (const auto& o : each) {
     if (format == ModelFormat::kKeras) graphs.push_back(load_keras(path, o));
     else if (parse_once && o.weights_from.empty())
@@ -268,14 +270,7 @@ std::vector<graph::Graph> load_models(const std::string& path, const std::vector
 }
 
 graph::Graph load_model(const std::string& path, const LoadOptions& options) {
-  // A Keras architecture .json names no file that exists only with its weights: Keras says so.
-  const auto ext = std::filesystem::path(path).extension().string();
-  if (ext == ".json" || ext == ".h5" || ext == ".hdf5" || keras::looks_like_hdf5(path))
-    return load_keras(path, options);
-  std::string bytes = read_file(path);
-  ModelFormat format = detect(path, bytes);
-  if (format == ModelFormat::kKeras) return load_keras(path, options);
-  return load_model_bytes(bytes, format, path, options);
+  return std::move(load_models(path, {options}).front());
 }
 
 void count_op(std::vector<std::pair<std::string, int>>& counts, const std::string& type) {
