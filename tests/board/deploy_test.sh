@@ -89,13 +89,16 @@ else
 fi
 # Everything dpurun needs went along: the binary, its libraries (all, as asked), the model, the data.
 [ -x "$tmp/board/dpurun/bin/dpurun" ] || fail "dpurun was not copied"
-ls "$tmp/board/dpurun/lib" | grep -q '^libopencv_core\.so' || fail "the libraries were not bundled: $(ls "$tmp/board/dpurun/lib")"
+# (Outputs are captured before grep -q reads them: under pipefail, grep -q leaving early can
+# kill the writer with SIGPIPE and fail the check at random.)
+bundled=$(ls "$tmp/board/dpurun/lib")
+grep -q '^libopencv_core\.so' <<<"$bundled" || fail "the libraries were not bundled: $bundled"
 [ -f "$tmp/board/dpurun/model-files/tf-resnet56-cifar10/float_frozen.pb" ] || fail "the model was not copied"
 [ "$(find "$tmp/board/dpurun/data" -name '*.jpg' | wc -l)" = 20 ] || fail "the data set was not copied"
 
 # The bundled libraries are the ones dpurun runs with on the board.
-LD_LIBRARY_PATH="$tmp/board/dpurun/lib" ldd "$tmp/board/dpurun/bin/dpurun" | grep -q "$tmp/board/dpurun/lib/libopencv_core" ||
-  fail "dpurun does not load the bundled OpenCV"
+resolved=$(LD_LIBRARY_PATH="$tmp/board/dpurun/lib" ldd "$tmp/board/dpurun/bin/dpurun")
+grep -q "$tmp/board/dpurun/lib/libopencv_core" <<<"$resolved" || fail "dpurun does not load the bundled OpenCV: $resolved"
 
 # Only what the board lacks: this "board" has every library already.
 deploy "${base[@]}" --identity "$tmp/user_key" --data "$tmp/data" --out "$tmp/report2.json" -- --limit 10

@@ -28,7 +28,8 @@ fail=0
 grep -q 'mcpu=cortex-a53' "$tmp/build/compile_commands.json" || { echo "FAIL: the SDK's CXX flags did not reach the compiler"; fail=1; }
 grep -q "sysroot=$sysroot\|--sysroot $sysroot" "$tmp/build/compile_commands.json" || { echo "FAIL: the SDK's sysroot was not used"; fail=1; }
 grep -q "^OpenCV_DIR:PATH=$sysroot/" "$tmp/build/CMakeCache.txt" || { echo "FAIL: OpenCV was not taken from the sysroot"; fail=1; }
-readelf -h "$tmp/build/app/dpurun" | grep -q AArch64 || { echo "FAIL: the CLI is not an aarch64 binary"; fail=1; }
+header=$(readelf -h "$tmp/build/app/dpurun")  # captured: grep -q in a pipe under pipefail can SIGPIPE the writer
+grep -q AArch64 <<<"$header" || { echo "FAIL: the CLI is not an aarch64 binary"; fail=1; }
 out=$(qemu-aarch64 -cpu cortex-a53 -L "$sysroot" "$tmp/build/app/dpurun" --version) || { echo "FAIL: the CLI does not run under qemu"; fail=1; }
 [[ $out == dpurun* ]] || { echo "FAIL: --version printed '$out'"; fail=1; }
 [ $fail -eq 0 ] && echo "toolchain (SDK mode): configured, built and ran ($out)"
