@@ -48,11 +48,13 @@ Command add_check(CLI::App& app) {
     if (a->min_agreement) b.min_agreement = *a->min_agreement;
     RunArgs run;
     run.variant = b.variant;
-    run.backend = b.backend;
     run.kernels = b.kernels;
-    run.limit = b.limit;
-    run.input_conversion = b.input_conversion;
-    run.resize_interpolation = b.resize_interpolation;
+    run.settings.backend.name = b.backend;
+    run.settings.backend.runners = a->threads;
+    run.settings.backend.batch = b.batch;
+    run.settings.limit = b.limit;
+    run.settings.input_conversion = b.input_conversion;
+    run.settings.resize_interpolation = b.resize_interpolation;
     run.data = !a->data.empty() ? a->data : b.data == "default" ? "" : b.data;
     if (!a->manifest.empty()) {
       run.manifest = a->manifest;
@@ -65,8 +67,6 @@ Command add_check(CLI::App& app) {
     }
     ResolvedModel rm;
     EvalSettings s = run_settings(run, rm);
-    s.threads = a->threads;
-    s.batch = b.batch;
     EvalReport r = evaluate(s, rm.manifest);
     if (interrupted()) return kInterrupted;
     std::optional<Comparison> c;
@@ -76,10 +76,8 @@ Command add_check(CLI::App& app) {
       rrun.model = rm.manifest.path;
       rrun.manifest.clear();
       rrun.variant = b.reference;
-      rrun.backend = "cpu";
+      rrun.settings.backend.name = "cpu";
       EvalSettings rs = run_settings(rrun, ref);
-      rs.threads = a->threads;
-      rs.batch = b.batch;
       EvalReport rr = evaluate(rs, ref.manifest);
       if (interrupted()) return kInterrupted;
       c = compare(r, rr);

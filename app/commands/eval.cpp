@@ -18,7 +18,6 @@ namespace {
 struct EvalArgs {
   RunArgs run;
   std::string json, reference, reference_variant, save_baseline;
-  int threads = 0, batch = 32;
   std::size_t golden = 16;
   bool quiet = false;
 };
@@ -40,10 +39,10 @@ Command add_eval(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* cmd = app.add_subcommand("eval", "Run a model over a labelled data set: accuracy and speed");
   add_run_options(cmd, args->run);
-  cmd->add_option("-t,--threads", args->threads, "Runner threads, one runner each (0: one per core)")
+  cmd->add_option("-t,--threads", args->run.settings.backend.runners, "Runner threads, one runner each (0: one per core)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("-b,--batch", args->batch, "Images per batch")
+  cmd->add_option("-b,--batch", args->run.settings.backend.batch, "Images per batch")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
   cmd->add_option("--json", args->json, "Write the full report as JSON to this file");
@@ -60,8 +59,6 @@ Command add_eval(CLI::App& app) {
   return {cmd, [args]() {
     ResolvedModel rm;
     EvalSettings s = run_settings(args->run, rm);
-    s.threads = args->threads;
-    s.batch = args->batch;
     bool tty = !args->quiet && isatty(fileno(stderr));
     ProgressFn progress;
     if (tty)
@@ -88,10 +85,10 @@ Command add_eval(CLI::App& app) {
                             ? resolve_model(rm.manifest.path, "", args->reference)
                             : resolve_model(args->reference, "", args->reference_variant);
     EvalSettings rs = s;  // the reference runs on the CPU
-    rs.backend = "cpu";
-    rs.weights_from.clear();
+    rs.backend.name = "cpu";
+    rs.backend.model.weights_from.clear();
     if (ref.manifest.weights_from.count(ref.variant))
-      rs.weights_from = ref.manifest.model_file(ref.manifest.weights_from.at(ref.variant));
+      rs.backend.model.weights_from = ref.manifest.model_file(ref.manifest.weights_from.at(ref.variant));
     // One conversion for both: an int8 reference gets the model's int8 tensor, whatever its manifest says.
     rs.input_conversion = to_string(r.preprocessing.input_conversion);
     rs.model_file = ref.file;

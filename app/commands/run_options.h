@@ -11,12 +11,11 @@
 namespace dpurun::app {
 
 struct RunArgs {
-  std::string model = kDefaultModel;
-  std::string manifest, variant, data, kernels = "fast", weights_from, backend = "cpu", vart_dpu_lib;
-  std::string input_conversion, resize_interpolation;  // "": the manifest's
-  int timeout_ms = 10000;
+  // As typed; run_settings() resolves them into the settings' model_file, manifest, variant, data.
+  std::string model = kDefaultModel, manifest, variant, data;
+  std::string kernels = "fast";
   bool keep_going = false;
-  std::size_t limit = 0;
+  EvalSettings settings;  // the options that set a field as they are (backend, timeout, limit …)
 };
 
 void add_run_options(CLI::App* cmd, RunArgs& args);

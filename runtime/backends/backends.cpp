@@ -1,5 +1,7 @@
 #include "dpurun/backends.h"
 
+#include <algorithm>
+
 #include "dpurun/error.h"
 
 #ifdef DPURUN_HAVE_VART
@@ -11,18 +13,22 @@ namespace {
 
 using Runners = std::vector<std::unique_ptr<Runner>>;
 
+int runner_count(const BackendOptions& o) { return o.runners > 0 ? o.runners : default_cpu_threads(); }
+
 Runners make_cpu(const std::string& model_file, const BackendOptions& o) {
   Model model = Model::load(model_file, o.model);  // loaded once; the runners share its weights
+  const int count = runner_count(o);
+  CpuOptions cpu = o.cpu;
+  if (cpu.threads <= 0) cpu.threads = std::max(1, default_cpu_threads() / count);
   Runners runners;
-  for (int i = 0; i < o.runners; ++i)
-    runners.push_back(make_cpu_runner(model, CpuRunnerOptions{o.batch, o.cpu}));
+  for (int i = 0; i < count; ++i) runners.push_back(make_cpu_runner(model, CpuRunnerOptions{o.batch, cpu}));
   return runners;
 }
 
 Runners make_dpu([[maybe_unused]] const std::string& model_file,
                  [[maybe_unused]] const BackendOptions& o) {
 #ifdef DPURUN_HAVE_VART
-  return backends::dpu::make_vart_runners(model_file, o.runners, o.vart_dpu_lib, o.timeout_ms);
+  return backends::dpu::make_vart_runners(model_file, runner_count(o), o.vart_dpu_lib);
 #else
   throw Error(
       ErrorCode::kUnsupported,
@@ -63,12 +69,12 @@ std::vector<std::string> backend_names() {
 
 std::vector<std::unique_ptr<Runner>> make_runners(const std::string& model_file,
                                                   const BackendOptions& o) {
-  if (o.runners < 1) throw Error(ErrorCode::kInvalidArgument, "at least one runner is needed");
+  if (o.runners < 0) throw Error(ErrorCode::kInvalidArgument, "a negative number of runners (use 0 for one per core)");
   for (const auto& b : kBackends)
-    if (o.backend == b.name) return b.make(model_file, o);
+    if (o.name == b.name) return b.make(model_file, o);
   std::string known;
   for (const auto& b : kBackends) known += std::string(known.empty() ? "" : " or ") + b.name;
-  throw Error(ErrorCode::kInvalidArgument, "unknown backend '" + o.backend + "': use " + known);
+  throw Error(ErrorCode::kInvalidArgument, "unknown backend '" + o.name + "': use " + known);
 }
 
 }  // namespace dpurun

@@ -23,7 +23,7 @@ const char* kDummy = "libvart-dummy-runner.so";
 
 std::vector<std::unique_ptr<Runner>> dpu_runners(const std::string& model, int n, const std::string& lib = kDummy) {
   BackendOptions o;
-  o.backend = "dpu";
+  o.name = "dpu";
   o.runners = n;
   o.vart_dpu_lib = lib;
   return make_runners(model, o);

@@ -133,7 +133,7 @@ TEST(LoadGenFeed, CancelEndsTheRun) {
   std::atomic<bool> cancel{false};
   LoadGenFeed feed(s, &cancel);
   PoolOptions po;
-  po.cancel = &cancel;
+  po.jobs.cancel = &cancel;
   std::thread stopper([&] {
     while (true) {
       {

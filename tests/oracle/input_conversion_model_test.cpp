@@ -82,8 +82,8 @@ ModeRuns run_modes(const std::string& manifest_name, const std::string& variant,
   s.variant = variant;
   s.data = test::shared(data_dir);
   s.limit = n;
-  s.batch = batch;
-  s.threads = 2;
+  s.backend.batch = batch;
+  s.backend.runners = 2;
 
   // The model on its own, fed the oracle's bytes.
   ModelOptions mo;

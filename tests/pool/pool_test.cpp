@@ -146,7 +146,7 @@ TEST(Pool, StopOnErrorEndsTheRunAndSaysWhere) {
   auto runners = test_runners(1, o);
   Collected got;
   PoolOptions po;
-  po.stop_on_error = true;
+  po.jobs.stop_on_error = true;
   po.preprocess_threads = 1;
   po.queue_depth = 1;
   PoolStats s = run_pool(raw(runners), 1000, load_index, got.sink(), po);
@@ -187,7 +187,7 @@ TEST(Pool, AHungRunnerTimesOutIsRetiredAndTheOthersFinish) {
   runners.push_back(make_test_runner(healthy));
   Collected got;
   PoolOptions po;
-  po.timeout_ms = 50;
+  po.jobs.timeout_ms = 50;
   PoolStats s = run_pool(raw(runners), 40, load_index, got.sink(), po);
   EXPECT_FALSE(s.stopped) << s.stop_reason;
   ASSERT_EQ(s.failures.size(), 2u);  // the hung job's two images
@@ -204,7 +204,7 @@ TEST(Pool, WhenEveryRunnerHangsTheRunStopsAndSaysSo) {
   auto runners = test_runners(2, o);
   Collected got;
   PoolOptions po;
-  po.timeout_ms = 30;
+  po.jobs.timeout_ms = 30;
   PoolStats s = run_pool(raw(runners), 10, load_index, got.sink(), po);
   EXPECT_TRUE(s.stopped);
   EXPECT_NE(s.stop_reason.find("every runner timed out"), std::string::npos) << s.stop_reason;
@@ -224,7 +224,7 @@ TEST(Pool, CancellingMidRunStopsCleanly) {
     if (++seen == 20) cancel = true;
   };
   PoolOptions po;
-  po.cancel = &cancel;
+  po.jobs.cancel = &cancel;
   PoolStats s = run_pool(raw(runners), 100000, load_index, sink, po);
   EXPECT_TRUE(s.stopped);
   EXPECT_EQ(s.stop_reason, "cancelled");

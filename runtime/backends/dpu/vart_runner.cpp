@@ -70,7 +70,7 @@ struct Device {
   std::vector<std::unique_ptr<::vart::Runner>> runners;  // per step; null for CPU steps
   std::vector<std::unique_ptr<CpuExecutor>> executors;    // per CPU step, in order
   int batch = 1;
-  int timeout_ms = 10000;
+  int timeout_ms = 10000;  // the last wait()'s: how long the destructor lets a running job finish
 
   std::mutex mutex;
   std::condition_variable cv;
@@ -148,7 +148,8 @@ struct Device {
         auto [job, rc] = r->execute_async(b.in[s], b.out[s]);
         if (rc != 0)
           return JobStatus{JobState::kFailed, dpu_description(step.subgraph) + ": execute_async returned " + std::to_string(rc), device_ms};
-        int w = r->wait(static_cast<int>(job), timeout_ms);
+        // VART's DPU runners finish the job in execute_async; the bound is wait()'s, below.
+        int w = r->wait(static_cast<int>(job), -1);
         device_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
         if (w != 0)
           return JobStatus{JobState::kFailed, dpu_description(step.subgraph) + ": wait returned " + std::to_string(w), device_ms};
@@ -179,10 +180,8 @@ struct Device {
 // Jobs run on a worker thread, so that wait() can give up on a DPU that never answers.
 class VartRunner : public Runner {
  public:
-  VartRunner(std::shared_ptr<Plan> plan, const std::string& dpu_lib, int timeout_ms)
-      : d_(std::make_shared<Device>()) {
+  VartRunner(std::shared_ptr<Plan> plan, const std::string& dpu_lib) : d_(std::make_shared<Device>()) {
     d_->plan = std::move(plan);
-    d_->timeout_ms = timeout_ms;
     const Plan& p = *d_->plan;
     d_->attrs = xir::Attrs::create();
     if (!dpu_lib.empty()) d_->attrs->set_attr("lib", std::map<std::string, std::string>{{"DPU", dpu_lib}});
@@ -226,7 +225,8 @@ class VartRunner : public Runner {
     d_->stop = true;
     d_->cv.notify_all();
     // A job stuck in VART keeps the worker; it holds the device state and memory it uses.
-    bool idle = d_->cv.wait_for(lock, std::chrono::milliseconds(std::max(d_->timeout_ms, 100)),
+    const int grace_ms = d_->timeout_ms < 0 ? 10000 : std::max(d_->timeout_ms, 100);
+    bool idle = d_->cv.wait_for(lock, std::chrono::milliseconds(grace_ms),
                                 [&] { return !d_->busy; });
     lock.unlock();
     if (idle) worker_.join();
@@ -298,6 +298,7 @@ class VartRunner : public Runner {
 
   JobStatus wait(std::uint32_t job, int timeout_ms) override {
     std::unique_lock lock(d_->mutex);
+    d_->timeout_ms = timeout_ms;
     auto ready = [&] { return d_->done.count(job) > 0; };
     if (timeout_ms < 0) d_->cv.wait(lock, ready);
     else if (!d_->cv.wait_for(lock, std::chrono::milliseconds(timeout_ms), ready))
@@ -355,10 +356,10 @@ class VartRunner : public Runner {
 }  // namespace
 
 std::vector<std::unique_ptr<Runner>> make_vart_runners(const std::string& model_file, int count,
-                                                       const std::string& dpu_lib, int timeout_ms) {
+                                                       const std::string& dpu_lib) {
   auto plan = plan_model(model_file);
   std::vector<std::unique_ptr<Runner>> runners;
-  for (int i = 0; i < count; ++i) runners.push_back(std::make_unique<VartRunner>(plan, dpu_lib, timeout_ms));
+  for (int i = 0; i < count; ++i) runners.push_back(std::make_unique<VartRunner>(plan, dpu_lib));
   return runners;
 }
 

@@ -11,8 +11,9 @@
 namespace dpurun::backends::dpu {
 
 // `dpu_lib` replaces the DPU subgraphs' runner library (e.g. "libvart-dummy-runner.so");
-// empty: the one the model names (libvart-dpu-runner.so). `timeout_ms` bounds each DPU wait.
+// empty: the one the model names (libvart-dpu-runner.so). Each wait() bounds its job by the
+// timeout it is given.
 std::vector<std::unique_ptr<Runner>> make_vart_runners(const std::string& model_file, int count,
-                                                       const std::string& dpu_lib, int timeout_ms);
+                                                       const std::string& dpu_lib);
 
 }  // namespace dpurun::backends::dpu

@@ -93,7 +93,7 @@ class Pool {
     if (first.batch() < 1) throw Error(ErrorCode::kInvalidArgument, first.name() + ": batch " + std::to_string(first.batch()));
   }
 
-  bool cancelled() const { return stop_ || (o_.cancel && o_.cancel->load()); }
+  bool cancelled() const { return stop_ || (o_.jobs.cancel && o_.jobs.cancel->load()); }
   bool has_work() const { return !retry_.empty() || !feed_done_; }
   // Every batch taken has been finished and the feed has no more.
   bool all_done() const { return feed_done_ && in_flight_ == 0 && taking_ == 0; }
@@ -110,7 +110,7 @@ class Pool {
   void fail_locked(std::size_t image, const std::string& error, ErrorCode code = ErrorCode::kDevice) {
     stats_.failures.push_back(ImageFailure{image, error, code});
     if (o_.on_failure) o_.on_failure(stats_.failures.back());
-    if (o_.stop_on_error) stop_locked("stopped at the first error (image " + std::to_string(image) + "): " + error);
+    if (o_.jobs.stop_on_error) stop_locked("stopped at the first error (image " + std::to_string(image) + "): " + error);
   }
 
   void prepare_loop() {
@@ -122,7 +122,7 @@ class Pool {
       });
       if (!cancelled() && !all_done() && !(has_work() && !free_.empty())) continue;
       if (cancelled()) {
-        if (o_.cancel && o_.cancel->load()) stop_locked("cancelled");
+        if (o_.jobs.cancel && o_.jobs.cancel->load()) stop_locked("cancelled");
         return;
       }
       if (all_done()) return;
@@ -219,7 +219,7 @@ class Pool {
       }
       cv_.wait_for(lock, kPoll, [&] { return !ready_[r].empty() || all_done() || cancelled(); });
       if (cancelled()) {
-        if (o_.cancel && o_.cancel->load()) stop_locked("cancelled");
+        if (o_.jobs.cancel && o_.jobs.cancel->load()) stop_locked("cancelled");
         lock.unlock();
         if (prev) finish(r, *prev, out);
         return;
@@ -246,7 +246,7 @@ class Pool {
       }
       if (job) {
         try {
-          f.status = runner.wait(*job, o_.timeout_ms);
+          f.status = runner.wait(*job, o_.jobs.timeout_ms);
         } catch (const std::exception& e) {
           f.status = JobStatus{JobState::kFailed, e.what(), 0};
         }

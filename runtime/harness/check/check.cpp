@@ -29,10 +29,10 @@ Baseline make_baseline(const EvalReport& r, const std::string& manifest_name, co
   b.created = utc_now();
   b.model = manifest_name;
   b.variant = r.settings.variant;
-  b.backend = r.settings.backend;
-  b.kernels = r.settings.kernels == KernelChoice::kFast ? "fast" : "reference";
+  b.backend = r.settings.backend.name;
+  b.kernels = r.settings.backend.cpu.kernels == KernelChoice::kFast ? "fast" : "reference";
   b.limit = r.settings.limit;
-  b.batch = r.settings.batch;
+  b.batch = r.settings.backend.batch;
   b.input_conversion = r.settings.input_conversion;
   b.resize_interpolation = r.settings.resize_interpolation;
   b.images = r.images;

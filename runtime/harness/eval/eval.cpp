@@ -40,8 +40,8 @@ Manifest with_overrides(const EvalSettings& s, const Manifest& manifest) {
 
 EvalReport evaluate(const EvalSettings& s, const Manifest& given, const ProgressFn& progress) {
   const Manifest manifest = with_overrides(s, given);
-  if (s.batch < 1) throw Error(ErrorCode::kInvalidArgument, "--batch must be at least 1");
-  if (s.threads < 0) throw Error(ErrorCode::kInvalidArgument, "--threads must be 0 or more");
+  if (s.backend.batch < 1) throw Error(ErrorCode::kInvalidArgument, "--batch must be at least 1");
+  if (s.backend.runners < 0) throw Error(ErrorCode::kInvalidArgument, "--threads must be 0 or more");
   auto t_start = Clock::now();
   const int cores = default_cpu_threads();
 
@@ -98,12 +98,10 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& given, const Progress
   };
   PoolOptions po;
   po.preprocess_threads = cores;
-  po.timeout_ms = s.timeout_ms;
-  po.stop_on_error = s.stop_on_error;
-  po.cancel = s.cancel;
+  po.jobs = s.jobs;
   PoolStats ps = run_pool(runners, r.requested, load, sink, po);
 
-  if (s.stop_on_error && !ps.failures.empty()) {
+  if (s.jobs.stop_on_error && !ps.failures.empty()) {
     const ImageFailure& f = ps.failures.front();
     throw Error(f.code, f.error + (ps.failures.size() > 1 ? " (and " + std::to_string(ps.failures.size() - 1) + " more)" : ""));
   }

@@ -69,7 +69,7 @@ class Bench {
       if (t < 0) throw Error(ErrorCode::kInvalidArgument, "--threads: " + std::to_string(t) + " is below 0");
     for (int b : s_.batches)
       if (b < 1) throw Error(ErrorCode::kInvalidArgument, "--batch: " + std::to_string(b) + " is below 1");
-    if (s_.run.backend == "dpu" && s_.batches.size() > 1)
+    if (s_.run.backend.name == "dpu" && s_.batches.size() > 1)
       throw Error(ErrorCode::kInvalidArgument,
                   "--batch sweeps the CPU's batch; a DPU runs the batch it was compiled for: give one --batch");
     BenchReport r;
@@ -88,11 +88,11 @@ class Bench {
     for (int threads : s_.threads)
       for (int batch : s_.batches) sweep.emplace_back(threads, batch);
     for (auto [threads, batch] : sweep) {
-      if (s_.run.cancel && s_.run.cancel->load()) break;
+      if (s_.run.jobs.cancel && s_.run.jobs.cancel->load()) break;
       r.points.push_back(run_point(threads, batch, r));
       if (progress) progress(r.points.back(), r.points.size() - 1, sweep.size());
       // Stopping at the first error (no --keep-going) ends the sweep there, not just the point.
-      if (s_.run.stop_on_error && !r.points.back().failures.empty()) break;
+      if (s_.run.jobs.stop_on_error && !r.points.back().failures.empty()) break;
     }
     r.complete = r.points.size() == sweep.size() &&
                  std::all_of(r.points.begin(), r.points.end(), [](const BenchPoint& p) { return p.complete; });
@@ -102,9 +102,9 @@ class Bench {
  private:
   BenchPoint run_point(int threads, int batch, BenchReport& r) {
     EvalSettings es = s_.run;
-    es.threads = threads;
+    es.backend.runners = threads;
     // Single-stream has one query in flight: a larger CPU batch would only compute padding.
-    es.batch = s_.scenario.scenario == Scenario::kSingleStream && es.backend == "cpu" ? 1 : batch;
+    es.backend.batch = s_.scenario.scenario == Scenario::kSingleStream && es.backend.name == "cpu" ? 1 : batch;
     Session session = open_session(es, m_, data_);
     if (r.points.empty()) {
       r.runner = session.runners[0]->name();
@@ -122,7 +122,7 @@ class Bench {
 
     const std::size_t classes = session.classes, out_elems = session.output_elems;
     const std::size_t image_bytes = session.input_elems * size_of(session.input.type);
-    LoadGenFeed feed(s_.scenario, s_.run.cancel);
+    LoadGenFeed feed(s_.scenario, s_.run.jobs.cancel);
     StageLog log;
     auto sample = [&](std::size_t q) { return samples_[q % samples_.size()]; };
     ImageLoader load = [&](std::size_t q, const TensorInfo&, std::byte* dst) {
@@ -157,9 +157,7 @@ class Bench {
     };
     PoolOptions po;
     po.preprocess_threads = default_cpu_threads();
-    po.timeout_ms = s_.run.timeout_ms;
-    po.stop_on_error = s_.run.stop_on_error;
-    po.cancel = s_.run.cancel;
+    po.jobs = s_.run.jobs;
     po.on_failure = [&](const ImageFailure& f) { feed.complete(f.image, false); };
     PoolStats ps = run_pool(session.runners, feed, load, sink, po);
 
@@ -197,7 +195,7 @@ class Bench {
       f.image = sample(f.image);
       p.failures.push_back(std::move(f));
     }
-    const bool cancelled = s_.run.cancel && s_.run.cancel->load();
+    const bool cancelled = s_.run.jobs.cancel && s_.run.jobs.cancel->load();
     p.stop_reason = ps.stopped ? ps.stop_reason : cancelled ? "cancelled" : "";
     p.complete = ps.complete() && !cancelled && lg.done();
     if (p.complete && p.scenario.measured == 0) {

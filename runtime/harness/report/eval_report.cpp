@@ -28,13 +28,13 @@ nlohmann::json settings_json(const EvalSettings& s) {
           {"manifest", s.manifest},
           {"variant", s.variant},
           {"data", s.data},
-          {"backend", s.backend},
-          {"timeout_ms", s.timeout_ms},
-          {"stop_on_error", s.stop_on_error},
-          {"kernels", s.kernels == KernelChoice::kFast ? "fast" : "reference"},
-          {"weights_from", s.weights_from},
-          {"threads", s.threads},
-          {"batch", s.batch},
+          {"backend", s.backend.name},
+          {"timeout_ms", s.jobs.timeout_ms},
+          {"stop_on_error", s.jobs.stop_on_error},
+          {"kernels", s.backend.cpu.kernels == KernelChoice::kFast ? "fast" : "reference"},
+          {"weights_from", s.backend.model.weights_from},
+          {"threads", s.backend.runners},
+          {"batch", s.backend.batch},
           {"limit", s.limit},
           {"input_conversion", s.input_conversion},
           {"resize_interpolation", s.resize_interpolation}};
@@ -161,8 +161,8 @@ std::string to_table(const EvalReport& r) {
   out += fmt::format("model   {}  ({}, {})\n", r.model_name, r.settings.model_file, r.arithmetic);
   out += fmt::format("data    {}  ({}, {} images)\n", r.settings.data, r.dataset_kind, r.images);
   out += fmt::format("run     {}{}, {} runner thread(s), batch {}\n", r.runner,
-                     r.settings.backend == "cpu"
-                         ? (r.settings.kernels == KernelChoice::kFast ? " (fast kernels)" : " (reference kernels)")
+                     r.settings.backend.name == "cpu"
+                         ? (r.settings.backend.cpu.kernels == KernelChoice::kFast ? " (fast kernels)" : " (reference kernels)")
                          : "",
                      r.runners, r.runner_batch);
   out += report::preprocessing_line(r.preprocessing, r.input);

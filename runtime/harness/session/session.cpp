@@ -8,18 +8,10 @@
 namespace dpurun {
 
 Session open_session(const EvalSettings& s, const Manifest& manifest, const Dataset& data) {
-  const int cores = default_cpu_threads();
-  BackendOptions bo;
-  bo.backend = s.backend;
-  bo.runners = s.threads > 0 ? s.threads : cores;
-  bo.batch = s.batch;
-  bo.cpu = CpuOptions{std::max(1, cores / bo.runners), s.kernels};
+  BackendOptions bo = s.backend;  // with the tensors and shape the manifest names
   if (!manifest.input_name.empty()) bo.model.inputs = {manifest.input_name};
   if (!manifest.output_name.empty()) bo.model.outputs = {manifest.output_name};
   bo.model.input_shape = manifest.input_shape;
-  bo.model.weights_from = s.weights_from;
-  bo.vart_dpu_lib = s.vart_dpu_lib;
-  bo.timeout_ms = s.timeout_ms;
   Session session;
   session.owned = make_runners(s.model_file, bo);
   for (auto& r : session.owned) session.runners.push_back(r.get());
@@ -41,7 +33,7 @@ Session open_session(const EvalSettings& s, const Manifest& manifest, const Data
   session.conversion = manifest.preprocessing.input_conversion;
   session.input_elems = static_cast<std::size_t>(element_count(session.hwc));
   session.arithmetic = in.type == DataType::kFloat32 ? "float32"
-                       : s.backend == "dpu"          ? "int8 (DPU)"
+                       : s.backend.name == "dpu"     ? "int8 (DPU)"
                                                      : "int8 (DPU emulation)";
   return session;
 }

@@ -23,7 +23,7 @@ struct Session {
   InputConversion conversion;  // float → int8, where the input is int8 (the manifest's)
 };
 
-// `s.threads` runners (0: one per core) of batch `s.batch` for `s.model_file`. Throws Error when
+// The runners `s.backend` asks for, for `s.model_file`. Throws Error when
 // the model does not take NHWC images or has fewer outputs than `data` has classes.
 Session open_session(const EvalSettings& s, const Manifest& manifest, const Dataset& data);
 

@@ -11,15 +11,15 @@
 namespace dpurun {
 
 // Runners by backend: "cpu" (the float or int8 reference, as the model file is) or "dpu" (VART).
+// A job's timeout is not here: the caller passes it to each Runner::wait.
 struct BackendOptions {
-  std::string backend = "cpu";
-  int runners = 1;
+  std::string name = "cpu";
+  int runners = 0;     // 0: one per core
   int batch = 1;       // cpu: images per job; the DPU's batch is its own
-  CpuOptions cpu;      // cpu: threads per runner and kernels
-  ModelOptions model;  // cpu: how to load the model
+  CpuOptions cpu;      // cpu: kernels, and threads per runner (0: the cores shared among runners)
+  ModelOptions model;  // cpu: how to load the model (inputs, shape, weights_from …)
   std::string
       vart_dpu_lib;  // dpu: a runner library in place of the subgraph's (e.g. VART's dummy runner)
-  int timeout_ms = 10000;  // dpu: bound on each DPU wait
 };
 std::vector<std::unique_ptr<Runner>> make_runners(const std::string& model_file,
                                                   const BackendOptions& options);

@@ -21,14 +21,19 @@ struct ImageFailure {
   ErrorCode code = ErrorCode::kDevice;  // kDevice: the job failed or timed out; else the loader's
 };
 
-struct PoolOptions {
-  int preprocess_threads = 0;  // 0: one per core
-  int queue_depth = 3;         // buffer sets per runner: one running, one delivering, one filling
-  int timeout_ms = 10000;      // per job; negative: no limit
+// How a run treats its jobs; `eval` and `bench` hand theirs to the pool as it is.
+struct JobPolicy {
+  int timeout_ms = 10000;  // per job; negative: no limit
   // On a failed image or job: false records it and goes on; true stops the run.
   bool stop_on_error = false;
   // Set (e.g. by a signal handler) to stop: running jobs finish, nothing new starts.
   const std::atomic<bool>* cancel = nullptr;
+};
+
+struct PoolOptions {
+  int preprocess_threads = 0;  // 0: one per core
+  int queue_depth = 3;         // buffer sets per runner: one running, one delivering, one filling
+  JobPolicy jobs;
   // Told of each failed image as it fails (with the pool's lock held: do not call back into it).
   std::function<void(const ImageFailure&)> on_failure;
 };

@@ -8,31 +8,29 @@
 #include <string>
 #include <vector>
 
+#include "dpurun/backends.h"
 #include "dpurun/cpu_executor.h"
 #include "dpurun/manifest.h"
+#include "dpurun/pool.h"
 
 namespace dpurun {
 
-// Every setting of a run; written verbatim into its report.
+// Every setting of a run; written verbatim into its report. Each concern is one struct that the
+// layer below takes as it is: `backend` by make_runners, `jobs` by the pool.
 struct EvalSettings {
   std::string model_file;
   std::string manifest;  // path of the manifest used
   std::string variant;
   std::string data;
-  int threads = 0;  // 0: every core
-  int batch = 32;
   std::size_t limit = 0;  // 0: every image; else that many, spread evenly over the set
-  KernelChoice kernels = KernelChoice::kFast;
-  std::string weights_from;  // compiled .xmodel: its quantized model
-  std::string backend = "cpu";  // "cpu" (float / int8 reference) or "dpu" (VART)
-  int timeout_ms = 10000;       // per job
-  // On a failed image or job: true stops with an error naming it; false goes on and reports
-  // the run as incomplete with every failure listed.
-  bool stop_on_error = true;
-  std::string vart_dpu_lib;  // dpu: a runner library in place of the model's (VART's dummy runner)
+  // Which runners: backend name, runner threads (0: every core), batch, kernels, weights_from …
+  // The model's inputs, outputs and input shape come from the manifest.
+  BackendOptions backend{.batch = 32};
+  // Timeout per job; on a failed image or job, stop with an error naming it (stop_on_error) or
+  // go on and report the run as incomplete with every failure listed; cancel: stop early.
+  JobPolicy jobs{.stop_on_error = true};
   // Overrides of the manifest's preprocessing ("": the manifest's); see Preprocessing.
   std::string input_conversion, resize_interpolation;
-  const std::atomic<bool>* cancel = nullptr;  // set to stop early (the report says incomplete)
 };
 
 struct LatencyStats {
