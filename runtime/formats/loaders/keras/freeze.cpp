@@ -235,78 +235,71 @@ class Freezer {
   }
 
   // ---- layers ----
-  Out lower(const Layer& l) {
-    const std::string& c = l.class_name;
-    if (c == "InputLayer") return input_layer();
-    if (c == "Conv2D") return conv(false);
-    if (c == "DepthwiseConv2D") return conv(true);
-    if (c == "SeparableConv2D") return separable();
-    if (c == "Dense") return dense();
-    if (c == "BatchNormalization") return batch_norm();
-    if (c == "Activation") {
-      Out x = only_input();
-      std::string a = act_name();
-      if (a == "linear") {
-        node(l.name + "/Identity", "Identity", {x.node});
-        return {l.name + "/Identity", x.shape};
-      }
-      return activation(a, x);
+  using Lowering = Out (Freezer::*)();
+  struct LayerRow {
+    const char* class_name;
+    Lowering lower;
+  };
+  static const LayerRow kLayers[];  // after the class
+
+  Out lower(const Layer& l);
+
+  Out conv2d() { return conv(false); }
+  Out depthwise_conv2d() { return conv(true); }
+  Out max_pool() { return pool(true); }
+  Out avg_pool() { return pool(false); }
+  Out global_avg_pool() { return global_pool(false); }
+  Out global_max_pool() { return global_pool(true); }
+
+  Out identity() {
+    Out x = only_input();
+    node(layer_->name + "/Identity", "Identity", {x.node});
+    return {layer_->name + "/Identity", x.shape};
+  }
+
+  Out activation_layer() {
+    std::string a = act_name();
+    return a == "linear" ? identity() : activation(a, only_input());
+  }
+
+  Out leaky_relu() {
+    Out x = only_input();
+    std::string name = layer_->name + "/LeakyRelu";
+    (*node(name, "LeakyRelu", {x.node})->mutable_attr())["alpha"].set_f(
+        static_cast<float>(num("alpha", 0.3)));
+    return {name, x.shape};
+  }
+
+  Out flatten() {
+    Out x = only_input();
+    channels_last();
+    std::int64_t k = 1;
+    for (std::size_t i = 1; i < x.shape.size(); ++i) k *= x.shape[i];
+    return reshape(x, {-1, k});
+  }
+
+  Out reshape_layer() {
+    Out x = only_input();
+    if (!has("target_shape") || !cfg()["target_shape"].is_array()) fail("has no target_shape");
+    Shape s{-1};
+    std::int64_t known = 1, unknown = 0, total = 1;
+    for (std::size_t i = 1; i < x.shape.size(); ++i) total *= x.shape[i];
+    for (const auto& d : cfg()["target_shape"]) {
+      if (!d.is_number_integer()) fail("target_shape must hold integers");
+      s.push_back(d.get<std::int64_t>());
+      if (s.back() == -1)
+        ++unknown;
+      else if (s.back() <= 0)
+        fail("target_shape has a dimension ≤ 0");
+      else if (__builtin_mul_overflow(known, s.back(), &known) || known > kMaxImageElements)
+        fail("target_shape " + cfg()["target_shape"].dump() + " is too large");
     }
-    if (c == "ReLU") return relu();
-    if (c == "LeakyReLU") {
-      Out x = only_input();
-      std::string name = l.name + "/LeakyRelu";
-      (*node(name, "LeakyRelu", {x.node})->mutable_attr())["alpha"].set_f(
-          static_cast<float>(num("alpha", 0.3)));
-      return {name, x.shape};
-    }
-    if (c == "MaxPooling2D" || c == "AveragePooling2D") return pool(c == "MaxPooling2D");
-    if (c == "GlobalAveragePooling2D" || c == "GlobalMaxPooling2D")
-      return global_pool(c == "GlobalMaxPooling2D");
-    if (c == "Flatten") {
-      Out x = only_input();
-      channels_last();
-      std::int64_t k = 1;
-      for (std::size_t i = 1; i < x.shape.size(); ++i) k *= x.shape[i];
-      return reshape(x, {-1, k});
-    }
-    if (c == "Reshape") {
-      Out x = only_input();
-      if (!has("target_shape") || !cfg()["target_shape"].is_array()) fail("has no target_shape");
-      Shape s{-1};
-      std::int64_t known = 1, unknown = 0, total = 1;
-      for (std::size_t i = 1; i < x.shape.size(); ++i) total *= x.shape[i];
-      for (const auto& d : cfg()["target_shape"]) {
-        if (!d.is_number_integer()) fail("target_shape must hold integers");
-        s.push_back(d.get<std::int64_t>());
-        if (s.back() == -1)
-          ++unknown;
-        else if (s.back() <= 0)
-          fail("target_shape has a dimension ≤ 0");
-        else if (__builtin_mul_overflow(known, s.back(), &known) || known > kMaxImageElements)
-          fail("target_shape " + cfg()["target_shape"].dump() + " is too large");
-      }
-      if (unknown > 1 || (unknown == 0 && known != total) || (unknown == 1 && total % known != 0))
-        fail("target_shape " + cfg()["target_shape"].dump() + " does not fit its input " +
-             to_string(x.shape));
-      for (auto& d : s)
-        if (&d != &s[0] && d == -1) d = total / known;
-      return reshape(x, s);
-    }
-    if (c == "Dropout" || c == "SpatialDropout2D" || c == "GaussianDropout" ||
-        c == "GaussianNoise" || c == "AlphaDropout" || c == "ActivityRegularization") {
-      Out x = only_input();  // inference: the identity
-      node(l.name + "/Identity", "Identity", {x.node});
-      return {l.name + "/Identity", x.shape};
-    }
-    if (c == "Add") return add();
-    if (c == "Concatenate") return concat();
-    if (c == "ZeroPadding2D") return zero_pad();
-    unsupported(
-        "this layer type is not supported; dpurun's Keras reader takes InputLayer, Conv2D, "
-        "DepthwiseConv2D, SeparableConv2D, Dense, BatchNormalization, Activation, ReLU, "
-        "LeakyReLU, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, "
-        "GlobalMaxPooling2D, Flatten, Reshape, Dropout, Add, Concatenate and ZeroPadding2D");
+    if (unknown > 1 || (unknown == 0 && known != total) || (unknown == 1 && total % known != 0))
+      fail("target_shape " + cfg()["target_shape"].dump() + " does not fit its input " +
+           to_string(x.shape));
+    for (auto& d : s)
+      if (&d != &s[0] && d == -1) d = total / known;
+    return reshape(x, s);
   }
 
   Out input_layer() {
@@ -603,6 +596,43 @@ class Freezer {
     return {name, {-1, x.shape[1] + t + b, x.shape[2] + l + r, x.shape[3]}};
   }
 };
+
+// Adding a layer type: a member of Freezer and one row here.
+const Freezer::LayerRow Freezer::kLayers[] = {
+    {"InputLayer", &Freezer::input_layer},
+    {"Conv2D", &Freezer::conv2d},
+    {"DepthwiseConv2D", &Freezer::depthwise_conv2d},
+    {"SeparableConv2D", &Freezer::separable},
+    {"Dense", &Freezer::dense},
+    {"BatchNormalization", &Freezer::batch_norm},
+    {"Activation", &Freezer::activation_layer},
+    {"ReLU", &Freezer::relu},
+    {"LeakyReLU", &Freezer::leaky_relu},
+    {"MaxPooling2D", &Freezer::max_pool},
+    {"AveragePooling2D", &Freezer::avg_pool},
+    {"GlobalAveragePooling2D", &Freezer::global_avg_pool},
+    {"GlobalMaxPooling2D", &Freezer::global_max_pool},
+    {"Flatten", &Freezer::flatten},
+    {"Reshape", &Freezer::reshape_layer},
+    // Inference: the identity.
+    {"Dropout", &Freezer::identity},
+    {"SpatialDropout2D", &Freezer::identity},
+    {"GaussianDropout", &Freezer::identity},
+    {"GaussianNoise", &Freezer::identity},
+    {"AlphaDropout", &Freezer::identity},
+    {"ActivityRegularization", &Freezer::identity},
+    {"Add", &Freezer::add},
+    {"Concatenate", &Freezer::concat},
+    {"ZeroPadding2D", &Freezer::zero_pad},
+};
+
+Out Freezer::lower(const Layer& l) {
+  for (const auto& row : kLayers)
+    if (l.class_name == row.class_name) return (this->*row.lower)();
+  std::string known;
+  for (const auto& row : kLayers) known += std::string(known.empty() ? "" : ", ") + row.class_name;
+  unsupported("this layer type is not supported; dpurun's Keras reader takes " + known);
+}
 
 }  // namespace
 
