@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "common/file.h"
 #include "dpu/dpu_check.h"
 #include "dpurun/error.h"
 
@@ -41,8 +42,10 @@ TensorInfo info_of(const xir::Tensor* t, const std::string& where) {
 std::shared_ptr<Plan> plan_model(const std::string& path) {
   auto plan = std::make_shared<Plan>();
   plan->path = path;
+  // One read: XIR parses these bytes for VART, dpurun's loader the same bytes for the CPU subgraphs.
+  const std::string bytes = read_file(path);
   try {
-    plan->graph = xir::Graph::deserialize(path);
+    plan->graph = xir::Graph::deserialize_from_string(bytes);
   } catch (const std::exception& e) {
     throw Error(ErrorCode::kInvalidModel, path + ": XIR cannot read it: " + e.what());
   }
@@ -82,7 +85,7 @@ std::shared_ptr<Plan> plan_model(const std::string& path) {
     plan->steps.push_back(std::move(step));
   }
   // The CPU subgraphs from one read of the file (each names a custom op it lacks).
-  std::vector<Model> models = Model::load_each(path, cpu_options);
+  std::vector<Model> models = Model::load_each(path, bytes, cpu_options);
   std::size_t next = 0;
   for (auto& step : plan->steps)
     if (step.kind == Step::kCpu) step.model = std::make_shared<Model>(std::move(models.at(next++)));

@@ -256,13 +256,19 @@ std::vector<graph::Graph> load_models(const std::string& path, const std::vector
     for (const auto& o : each) graphs.push_back(load_keras(path, o));
     return graphs;
   }
-  const std::string bytes = read_file(path);
+  return load_models_bytes(read_file(path), path, each);
+}
+
+std::vector<graph::Graph> load_models_bytes(const std::string& bytes, const std::string& path,
+                                            const std::vector<LoadOptions>& each) {
+  std::vector<graph::Graph> graphs;
   const ModelFormat format = detect(path, bytes);
+  if (format == ModelFormat::kKeras)
+    throw Error(ErrorCode::kInvalidArgument, path + ": a Keras model is read from its file, not from bytes");
   xir::Graph def;  // an XIR model is parsed once for all
   const bool parse_once = each.size() > 1 && format == ModelFormat::kXirModel && xir::parse_xmodel(bytes, def);
   for (const auto& o : each) {
-    if (format == ModelFormat::kKeras) graphs.push_back(load_keras(path, o));
-    else if (parse_once && o.weights_from.empty())
+    if (parse_once && o.weights_from.empty())
       graphs.push_back(lowered(path, o, [&] { return xir::load_xmodel(def, path, o); }));
     else graphs.push_back(load_model_bytes(bytes, format, path, o));
   }

@@ -30,6 +30,9 @@ graph::Graph load_model_bytes(const std::string& bytes, ModelFormat format,
 // The file read (and an XIR model parsed) once, then loaded once per options: e.g. each CPU
 // subgraph of a compiled .xmodel.
 std::vector<graph::Graph> load_models(const std::string& path, const std::vector<LoadOptions>& each);
+// The same from a file's bytes already read (`path` names them); not for Keras models.
+std::vector<graph::Graph> load_models_bytes(const std::string& bytes, const std::string& path,
+                                            const std::vector<LoadOptions>& each);
 
 // Convolution and pooling windows from a file: throws Error(kInvalidModel) with `where` unless
 // the kernel, strides and dilations are ≥ 1, the pads ≥ 0, all of reasonable size, and the

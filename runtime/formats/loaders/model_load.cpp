@@ -16,4 +16,11 @@ std::vector<Model> Model::load_each(const std::string& path, const std::vector<M
   return models;
 }
 
+std::vector<Model> Model::load_each(const std::string& path, const std::string& bytes,
+                                    const std::vector<ModelOptions>& options) {
+  std::vector<Model> models;
+  for (auto& g : loaders::load_models_bytes(bytes, path, options)) models.push_back(from_graph(std::move(g), path));
+  return models;
+}
+
 }  // namespace dpurun

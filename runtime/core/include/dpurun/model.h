@@ -40,6 +40,9 @@ class Model {
   // The file read (and an XIR model parsed) once, then a model per options: e.g. each CPU
   // subgraph of a compiled .xmodel. Defined by the formats layer.
   static std::vector<Model> load_each(const std::string& path, const std::vector<ModelOptions>& options);
+  // The same from the file's bytes, already read (e.g. the bytes XIR parsed); not for Keras.
+  static std::vector<Model> load_each(const std::string& path, const std::string& bytes,
+                                      const std::vector<ModelOptions>& options);
   // Wraps a graph a loader made; refuses tensors too large to plan. `path` names it in messages.
   static Model from_graph(graph::Graph graph, const std::string& path);
 
