@@ -2,6 +2,9 @@
 // output that says which input it came from.
 #include <algorithm>
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <sstream>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -58,6 +61,10 @@ class TestRunner : public Runner {
     for (int i = 0; i < o_.batch; ++i) {
       float first = first_value(b.inputs[0], static_cast<std::size_t>(i));
       if (o_.fail_on_value && first == *o_.fail_on_value) job.fail = true;
+      auto among = [&](const std::vector<float>& v) { return std::find(v.begin(), v.end(), first) != v.end(); };
+      if (among(o_.abort_on_values)) std::abort();
+      if (among(o_.crash_on_values)) std::raise(SIGSEGV);
+      if (among(o_.stuck_on_values)) job.stuck = true;
       for (int c = 0; c < o_.outputs; ++c) out[i * o_.outputs + c] = first + float(c);
     }
     job.device_ms = o_.latency_ms + o_.latency_ms_per_image * o_.batch;
@@ -80,6 +87,7 @@ class TestRunner : public Runner {
     if (it == jobs_.end()) return JobStatus{JobState::kFailed, "test runner: no job " + std::to_string(id), 0};
     Job job = it->second;
     lock.unlock();
+    while (job.stuck) std::this_thread::sleep_for(std::chrono::seconds(1));
     if (job.hang) {
       if (timeout_ms < 0) return JobStatus{JobState::kFailed, "test runner: job " + std::to_string(id) + " hangs and no timeout was set", 0};
       std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));
@@ -99,7 +107,7 @@ class TestRunner : public Runner {
   struct Job {
     Clock::time_point done_at;
     double device_ms = 0;
-    bool hang = false, fail = false;
+    bool hang = false, fail = false, stuck = false;
   };
 
   float first_value(const TensorBuffer& t, std::size_t image) const {
@@ -124,6 +132,83 @@ class TestRunner : public Runner {
 
 std::unique_ptr<Runner> make_test_runner(const TestRunnerOptions& options) {
   return std::make_unique<TestRunner>(options);
+}
+
+namespace {
+
+template <typename T>
+std::string joined(const std::vector<T>& v) {
+  std::ostringstream o;
+  o.precision(9);
+  for (std::size_t i = 0; i < v.size(); ++i) o << (i ? "," : "") << v[i];
+  return o.str();
+}
+
+template <typename T>
+std::vector<T> split(const std::string& s) {
+  std::vector<T> v;
+  std::istringstream in(s);
+  for (std::string x; std::getline(in, x, ',');) {
+    if constexpr (std::is_floating_point_v<T>) v.push_back(static_cast<T>(std::stod(x)));
+    else v.push_back(static_cast<T>(std::stoll(x)));
+  }
+  return v;
+}
+
+}  // namespace
+
+std::vector<std::string> to_args(const TestRunnerOptions& o) {
+  if (o.device) throw Error(ErrorCode::kInvalidArgument, "test runner: a shared device cannot go to a worker process");
+  std::ostringstream f;
+  f.precision(17);
+  f << o.latency_ms << "," << o.latency_ms_per_image;
+  std::vector<std::string> a{"batch=" + std::to_string(o.batch),
+                             "shape=" + joined(o.image_shape),
+                             "type=" + std::to_string(static_cast<int>(o.input_type)),
+                             "outputs=" + std::to_string(o.outputs),
+                             "latency=" + f.str(),
+                             "fail_jobs=" + joined(o.fail_jobs),
+                             "hang_jobs=" + joined(o.hang_jobs),
+                             "abort=" + joined(o.abort_on_values),
+                             "crash=" + joined(o.crash_on_values),
+                             "stuck=" + joined(o.stuck_on_values)};
+  if (o.input_fix_point) a.push_back("fix_point=" + std::to_string(*o.input_fix_point));
+  if (o.fail_on_value) a.push_back("fail_on=" + joined(std::vector<float>{*o.fail_on_value}));
+  return a;
+}
+
+TestRunnerOptions test_runner_options(const std::vector<std::string>& args) {
+  TestRunnerOptions o;
+  for (const auto& arg : args) {
+    const auto eq = arg.find('=');
+    const std::string key = arg.substr(0, eq), value = eq == std::string::npos ? "" : arg.substr(eq + 1);
+    try {
+      if (key == "batch") o.batch = std::stoi(value);
+      else if (key == "shape") o.image_shape = split<std::int64_t>(value);
+      else if (key == "type") o.input_type = static_cast<DataType>(std::stoi(value));
+      else if (key == "outputs") o.outputs = std::stoi(value);
+      else if (key == "latency") {
+        auto l = split<double>(value);
+        o.latency_ms = l.at(0);
+        o.latency_ms_per_image = l.at(1);
+      } else if (key == "fail_jobs") o.fail_jobs = split<std::uint32_t>(value);
+      else if (key == "hang_jobs") o.hang_jobs = split<std::uint32_t>(value);
+      else if (key == "abort") o.abort_on_values = split<float>(value);
+      else if (key == "crash") o.crash_on_values = split<float>(value);
+      else if (key == "stuck") o.stuck_on_values = split<float>(value);
+      else if (key == "fix_point") o.input_fix_point = std::stoi(value);
+      else if (key == "fail_on") o.fail_on_value = split<float>(value).at(0);
+      else throw Error(ErrorCode::kInvalidArgument, "test runner: unknown argument '" + arg + "'");
+    } catch (const std::logic_error&) {
+      throw Error(ErrorCode::kInvalidArgument, "test runner: bad argument '" + arg + "'");
+    }
+  }
+  return o;
+}
+
+std::unique_ptr<Runner> make_isolated_test_runner(const TestRunnerOptions& options, const IsolationOptions& isolation) {
+  const char* env = std::getenv("DPURUN_TEST_WORKER");
+  return make_isolated_runner(WorkerCommand{env && *env ? env : DPURUN_TEST_WORKER_PATH, to_args(options)}, isolation);
 }
 
 }  // namespace dpurun

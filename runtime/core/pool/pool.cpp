@@ -252,7 +252,7 @@ class Pool {
         }
       }
       f.run_ms = f.status.device_ms > 0 ? f.status.device_ms : ms_between(t0, Clock::now());
-      if (f.status.state == JobState::kTimeout) {
+      if (f.status.state == JobState::kTimeout || f.status.state == JobState::kLost) {
         finish(r, f, out);
         return;
       }
@@ -293,13 +293,14 @@ class Pool {
         if (s->image_ok[i]) fail_locked(first + i, what);
     }
     in_flight_--;
-    if (st.state == JobState::kTimeout) {
-      // The job may still own its buffers: retire the runner, hand its queued batches back.
+    if (st.state == JobState::kTimeout || st.state == JobState::kLost) {
+      // The job may still own its buffers, or the runner is gone: retire it, hand its queued
+      // batches back.
       retired_[r] = true;
       for (Slot* q : ready_[r]) retry_.emplace_back(q->first, q->count);
       ready_[r].clear();
       if (std::all_of(retired_.begin(), retired_.end(), [](bool b) { return b; }))
-        stop_locked("every runner timed out" +
+        stop_locked((st.state == JobState::kLost ? "every runner timed out or was lost" : "every runner timed out") +
                     (in_flight_ > 0 ? "; " + std::to_string(in_flight_) + " batches were not run" : std::string()));
       cv_.notify_all();
       return false;

@@ -41,6 +41,21 @@ std::unique_ptr<JobBuffers> Runner::allocate_buffers() {
   return std::make_unique<HostJobBuffers>(input_tensors(), output_tensors());
 }
 
+std::unique_ptr<JobBuffers> Runner::buffers_over(const std::vector<std::byte*>& inputs,
+                                                 const std::vector<std::byte*>& outputs) {
+  const auto& in = input_tensors();
+  const auto& out = output_tensors();
+  if (inputs.size() != in.size() || outputs.size() != out.size())
+    throw Error(ErrorCode::kInvalidArgument, name() + ": buffers_over needs a block per tensor");
+  auto jb = std::make_unique<JobBuffers>();
+  auto view = [](const TensorInfo& t, std::byte* p) {
+    return TensorBuffer{t, p, static_cast<std::size_t>(element_count(t.shape)) * size_of(t.type)};
+  };
+  for (std::size_t i = 0; i < in.size(); ++i) jb->inputs.push_back(view(in[i], inputs[i]));
+  for (std::size_t i = 0; i < out.size(); ++i) jb->outputs.push_back(view(out[i], outputs[i]));
+  return jb;
+}
+
 void quantize_input(const float* x, std::size_t count, int fix_point, std::int8_t* out) {
   graph::quantize_dpu_input(x, count, std::ldexp(1.f, fix_point), out);
 }

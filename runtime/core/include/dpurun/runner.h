@@ -30,7 +30,9 @@ class JobBuffers {
   std::vector<TensorBuffer> inputs, outputs;
 };
 
-enum class JobState { kDone, kTimeout, kFailed };
+// kTimeout: the job may still use its buffers, so its runner takes no more jobs; kLost: the
+// runner can run no more jobs (an isolated runner whose worker cannot be restarted).
+enum class JobState { kDone, kTimeout, kFailed, kLost };
 
 struct JobStatus {
   JobState state = JobState::kDone;
@@ -51,6 +53,11 @@ class Runner {
 
   // Buffers for one job; the default is plain host memory.
   virtual std::unique_ptr<JobBuffers> allocate_buffers();
+  // Buffers over memory the caller owns (e.g. shared with another process), one block per tensor
+  // in the order of input_tensors() and output_tensors(), each as large as its tensor. The memory
+  // must outlive every job on them. Null when the runner needs memory of its own (VART's).
+  virtual std::unique_ptr<JobBuffers> buffers_over(const std::vector<std::byte*>& inputs,
+                                                   const std::vector<std::byte*>& outputs);
   // Starts a job; `buffers` must stay alive until wait() reports it done or failed (after a
   // timeout the job may still be using them). Throws Error when the job cannot start.
   virtual std::uint32_t execute_async(JobBuffers& buffers) = 0;

@@ -18,6 +18,10 @@ namespace dpurun {
 // Every setting of a run; written verbatim into its report. Each concern is one struct that the
 // layer below takes as it is: `backend` by make_runners, `jobs` by the pool.
 struct EvalSettings {
+  EvalSettings() {
+    backend.batch = 32;
+    jobs.stop_on_error = true;
+  }
   std::string model_file;
   std::string manifest;  // path of the manifest used
   std::string variant;
@@ -25,10 +29,10 @@ struct EvalSettings {
   std::size_t limit = 0;  // 0: every image; else that many, spread evenly over the set
   // Which runners: backend name, runner threads (0: every core), batch, kernels, weights_from …
   // The model's inputs, outputs and input shape come from the manifest.
-  BackendOptions backend{.batch = 32};
+  BackendOptions backend;  // batch 32 unless set
   // Timeout per job; on a failed image or job, stop with an error naming it (stop_on_error) or
   // go on and report the run as incomplete with every failure listed; cancel: stop early.
-  JobPolicy jobs{.stop_on_error = true};
+  JobPolicy jobs;  // stop_on_error unless set
   // Overrides of the manifest's preprocessing ("": the manifest's); see Preprocessing.
   std::string input_conversion, resize_interpolation;
 };

@@ -5,8 +5,10 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "dpurun/isolation.h"
 #include "dpurun/runner.h"
 
 namespace dpurun {
@@ -29,9 +31,19 @@ struct TestRunnerOptions {
   std::vector<std::uint32_t> fail_jobs, hang_jobs;
   // Jobs whose input[b][0] equals this value fail (lets a test fail a chosen image on any runner).
   std::optional<float> fail_on_value;
+  // Jobs with an image whose input[b][0] is one of these end the process: abort(), SIGSEGV, or
+  // hang forever whatever wait's timeout (a DPU that never answers). For isolated runners.
+  std::vector<float> abort_on_values, crash_on_values, stuck_on_values;
   // Shared with other runners: jobs queue for it. Null: this runner has a device of its own.
   std::shared_ptr<TestDevice> device;
 };
 std::unique_ptr<Runner> make_test_runner(const TestRunnerOptions& options);
+
+// The options as a worker's arguments, and back (a shared `device` cannot cross processes).
+std::vector<std::string> to_args(const TestRunnerOptions& options);
+TestRunnerOptions test_runner_options(const std::vector<std::string>& args);  // throws Error
+// A test runner in a worker process (dpurun-test-worker; DPURUN_TEST_WORKER overrides its path).
+std::unique_ptr<Runner> make_isolated_test_runner(const TestRunnerOptions& options,
+                                                  const IsolationOptions& isolation = {});
 
 }  // namespace dpurun

@@ -1,0 +1,121 @@
+#include "isolation/process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "dpurun/error.h"
+
+extern char** environ;
+
+namespace dpurun {
+
+std::string describe_exit(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    const char* name = strsignal(sig);
+    return "killed by signal " + std::to_string(sig) + (name ? std::string(" (") + name + ")" : "");
+  }
+  return "ended (status " + std::to_string(status) + ")";
+}
+
+namespace isolation {
+
+Child spawn(const WorkerCommand& command, int channel) {
+  Child c;
+  c.output = memfd_create("dpurun-worker-output", MFD_CLOEXEC);
+  if (c.output < 0) throw Error(ErrorCode::kIo, std::string("cannot create a worker's output file: ") + std::strerror(errno));
+  std::vector<std::string> args{command.program};
+  args.insert(args.end(), command.args.begin(), command.args.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, c.output, 1);
+  posix_spawn_file_actions_adddup2(&fa, c.output, 2);
+  if (channel >= 0) posix_spawn_file_actions_adddup2(&fa, channel, kWorkerChannelFd);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // The worker starts with default signal handling, whatever this process set (e.g. SIGINT).
+  sigset_t all;
+  sigfillset(&all);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  const int rc = posix_spawn(&c.pid, command.program.c_str(), &fa, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    close(c.output);
+    throw Error(ErrorCode::kNotFound, command.program + ": cannot start this worker program (" + std::strerror(rc) +
+                                          "); it is installed beside dpurun (set DPURUN_WORKER to its path)");
+  }
+  return c;
+}
+
+std::string read_output(int output, std::size_t max) {
+  const off_t end = lseek(output, 0, SEEK_END);
+  if (end <= 0) return "";
+  const off_t from = end > static_cast<off_t>(max) ? end - static_cast<off_t>(max) : 0;
+  std::string s(static_cast<std::size_t>(end - from), '\0');
+  const ssize_t n = pread(output, s.data(), s.size(), from);
+  s.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return s;
+}
+
+int reap(pid_t pid, int grace_ms) {
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+  for (;;) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) return status;
+    if (r < 0 && errno != EINTR) return 0;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      kill(pid, SIGKILL);
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      return status;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+}  // namespace isolation
+
+ProbeResult run_probe(const WorkerCommand& command, int timeout_ms) {
+  isolation::Child c = isolation::spawn(command, -1);
+  ProbeResult r;
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    int status = 0;
+    pid_t w = waitpid(c.pid, &status, WNOHANG);
+    if (w == c.pid) {
+      r.wait_status = status;
+      break;
+    }
+    if (timeout_ms >= 0 && std::chrono::steady_clock::now() - start > std::chrono::milliseconds(timeout_ms)) {
+      r.timed_out = true;
+      r.wait_status = isolation::reap(c.pid, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  r.output = isolation::read_output(c.output, 64 << 10);
+  close(c.output);
+  return r;
+}
+
+}  // namespace dpurun
