@@ -26,6 +26,12 @@ void add_run_options(CLI::App* cmd, RunArgs& a) {
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--keep-going", a.keep_going,
                 "Go on past an image or job that fails; the report lists them and is marked incomplete");
+  auto* isolate = cmd->add_flag(
+      "--isolate", a.isolate,
+      "Run each runner in a worker process: a crash or a hung device costs that job's images and a "
+      "restart, not the run (the default for --backend dpu)");
+  cmd->add_flag("--in-process", a.in_process, "Run the runners in this process (the default for --backend cpu)")
+      ->excludes(isolate);
   cmd->add_option("--vart-dpu-lib", a.settings.backend.vart_dpu_lib,
                   "dpu: run DPU subgraphs with this VART runner library instead of the model's "
                   "(e.g. libvart-dummy-runner.so, to exercise VART without a DPU)");
@@ -55,6 +61,7 @@ EvalSettings run_settings(const RunArgs& a, ResolvedModel& rm) {
   s.data = a.data.empty() ? default_data() : a.data;
   s.backend.cpu.kernels = a.kernels == "reference" ? KernelChoice::kReference : KernelChoice::kFast;
   s.jobs.stop_on_error = !a.keep_going;
+  s.backend.isolation = a.isolate ? Isolation::kOn : a.in_process ? Isolation::kOff : Isolation::kAuto;
   with_overrides(s, rm.manifest);  // refuses an unknown name before anything loads
   s.jobs.cancel = interrupt_flag();
   std::string& weights = s.backend.model.weights_from;

@@ -15,6 +15,7 @@ struct RunArgs {
   std::string model = kDefaultModel, manifest, variant, data;
   std::string kernels = "fast";
   bool keep_going = false;
+  bool isolate = false, in_process = false;  // neither: the backend's default
   EvalSettings settings;  // the options that set a field as they are (backend, timeout, limit …)
 };
 

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 
+#include "dpurun/custom_op.h"
 #include "dpurun/error.h"
+#include "worker/worker_args.h"
 
 #ifdef DPURUN_HAVE_VART
+#include "dpu/probe.h"
 #include "dpu/vart_runner.h"
 #endif
 
@@ -67,14 +70,90 @@ std::vector<std::string> backend_names() {
   return names;
 }
 
+namespace {
+
+const Backend& find_backend(const std::string& name) {
+  for (const auto& b : kBackends)
+    if (name == b.name) return b;
+  std::string known;
+  for (const auto& b : kBackends) known += std::string(known.empty() ? "" : " or ") + b.name;
+  throw Error(ErrorCode::kInvalidArgument, "unknown backend '" + name + "': use " + known);
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+// The probe: one isolated DPU runner that has run a job (VART builds; else the backend's error).
+std::unique_ptr<Runner> probed_dpu_runner([[maybe_unused]] const std::string& model_file,
+                                          [[maybe_unused]] const BackendOptions& o) {
+#ifdef DPURUN_HAVE_VART
+  return backends::dpu::probe(model_file, o);
+#else
+  make_dpu(model_file, o);  // throws: no VART here
+  return nullptr;
+#endif
+}
+
+}  // namespace
+
 std::vector<std::unique_ptr<Runner>> make_runners(const std::string& model_file,
                                                   const BackendOptions& o) {
   if (o.runners < 0) throw Error(ErrorCode::kInvalidArgument, "a negative number of runners (use 0 for one per core)");
-  for (const auto& b : kBackends)
-    if (o.name == b.name) return b.make(model_file, o);
-  std::string known;
-  for (const auto& b : kBackends) known += std::string(known.empty() ? "" : " or ") + b.name;
-  throw Error(ErrorCode::kInvalidArgument, "unknown backend '" + o.name + "': use " + known);
+  const Backend& backend = find_backend(o.name);
+  const auto custom = registered_custom_ops();
+  if (o.isolation == Isolation::kOn && !custom.empty())
+    throw Error(ErrorCode::kInvalidArgument,
+                "custom ops registered in this process (" + joined(custom) +
+                    ") cannot reach worker processes: run the runners in this process (--in-process)");
+  const bool dpu = o.name == "dpu";
+  const bool isolate = o.isolation == Isolation::kOn || (o.isolation == Isolation::kAuto && dpu && custom.empty());
+  // VART may end the process that opens a DPU it cannot use: a worker tries first.
+  std::unique_ptr<Runner> probed = dpu ? probed_dpu_runner(model_file, o) : nullptr;
+  if (!isolate) {
+    probed.reset();
+    return backend.make(model_file, o);
+  }
+  const int count = runner_count(o);
+  BackendOptions one = o;
+  one.runners = 1;
+  one.isolation = Isolation::kOff;
+  if (one.cpu.threads <= 0) one.cpu.threads = std::max(1, default_cpu_threads() / count);
+  const WorkerCommand command = backends::worker_command(model_file, one);
+  Runners runners;
+  if (probed) runners.push_back(std::move(probed));
+  while (static_cast<int>(runners.size()) < count) runners.push_back(make_isolated_runner(command, o.isolation_options));
+  return runners;
+}
+
+void probe_dpu(const std::string& model_file, const std::string& vart_dpu_lib) {
+  BackendOptions o;
+  o.name = "dpu";
+  o.vart_dpu_lib = vart_dpu_lib;
+  probed_dpu_runner(model_file, o);
+}
+
+int serve_backend_worker(const std::vector<std::string>& args) {
+  return serve_worker(kWorkerChannelFd, [&] {
+    std::vector<std::string> rest;
+    for (const auto& a : args) {
+      const std::string stub = "stub_custom_op=";
+      if (a.rfind(stub, 0) != 0) {
+        rest.push_back(a);
+        continue;
+      }
+      // A probe's stand-in for a custom op its parent registered: zeros, enough to run a job.
+      register_custom_op(a.substr(stub.size()), [](const CustomOpCall& c) {
+        std::fill(c.output, c.output + element_count(c.output_shape), 0.f);
+      });
+    }
+    std::string model;
+    BackendOptions o;
+    backends::parse_worker_args(rest, model, o);
+    return std::move(find_backend(o.name).make(model, o).at(0));
+  });
 }
 
 }  // namespace dpurun

@@ -3,6 +3,8 @@
 // and XIR are found.
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +13,7 @@
 
 #include "dpurun/backends.h"
 #include "dpurun/custom_op.h"
+#include "dpurun/doctor.h"
 #include "dpurun/error.h"
 #include "dpurun/pool.h"
 #include "dpurun/runner.h"
@@ -20,6 +23,14 @@ namespace dpurun {
 namespace {
 
 const char* kDummy = "libvart-dummy-runner.so";
+
+// Whether VART's DPU runner library is installed here (the Vitis AI docker, a board image): then
+// VART gets as far as looking for a DPU device, and without one would end the process.
+bool dpu_runner_library_here() {
+  void* h = dlopen("libvart-dpu-runner.so", RTLD_LAZY | RTLD_LOCAL);
+  if (h) dlclose(h);
+  return h != nullptr;
+}
 
 std::vector<std::unique_ptr<Runner>> dpu_runners(const std::string& model, int n, const std::string& lib = kDummy) {
   BackendOptions o;
@@ -122,6 +133,13 @@ TEST(VartBackend, NoDpuHereSaysWhichDpuTheModelWantsAndWhatToDo) {
     EXPECT_NE(m.find("fingerprint 0x"), std::string::npos) << m;
     EXPECT_NE(m.find("vai_c_xir"), std::string::npos) << m;
     EXPECT_NE(m.find("--backend cpu"), std::string::npos) << m;
+    // With the library and no device, VART aborts the probe's worker process, not this one.
+    if (dpu_runner_library_here()) {
+      EXPECT_NE(m.find("no DPU device or driver here"), std::string::npos) << m;
+      EXPECT_NE(m.find("killed by signal 6"), std::string::npos) << m;
+    } else {
+      EXPECT_NE(m.find("libvart-dpu-runner.so cannot be loaded"), std::string::npos) << m;
+    }
   }
 }
 
@@ -151,24 +169,66 @@ TEST(VartBackend, ABoardWhoseDpuDoesNotMatchIsToldSo) {
   } catch (const Error& e) {
     std::string m = e.what();
     EXPECT_EQ(m.find("does not match"), std::string::npos) << m;
-    EXPECT_NE(m.find("libvart-dpu-runner.so cannot be loaded"), std::string::npos) << m;
+    EXPECT_NE(m.find(dpu_runner_library_here() ? "no DPU device or driver here" : "libvart-dpu-runner.so cannot be loaded"),
+              std::string::npos)
+        << m;
   }
 }
 
-// A DPU that takes longer than --timeout: the job is reported with its image, the runner is
-// given up (its worker may stay stuck in VART), and the run stops without hanging.
+// doctor asks VART itself, in a worker process, once the board's DPU matches the model's.
+TEST(VartBackend, DoctorTriesTheDpuRunnerWhereItCannotEndDoctor) {
+  const auto model = test::shared("models/mnist-tf1-zcu104/digitRecognitiion.xmodel");
+  DPURUN_REQUIRE_SHARED(model);
+  test::FakeXdputil board("0x1000020f6014407", "DPUCZDX8G_ISA0_B4096_MAX_BG2");  // the model's
+  DoctorReport r = run_doctor(model);
+  const DoctorCheck* probe = nullptr;
+  for (const auto& c : r.checks)
+    if (c.name == "DPU runner") probe = &c;
+  ASSERT_NE(probe, nullptr);
+  EXPECT_EQ(probe->status, DoctorCheck::Status::kMissing);  // no DPU device here either way
+  EXPECT_NE(probe->detail.find(dpu_runner_library_here() ? "no DPU device or driver here" : "cannot be loaded"),
+            std::string::npos)
+      << probe->detail;
+  EXPECT_FALSE(r.dpu_ready);
+}
+
+// In process (--in-process), a DPU that takes longer than --timeout: the job is reported with its
+// image, the runner is given up (its thread may stay stuck in VART), and the run stops without
+// hanging.
 TEST(VartBackend, ADpuJobThatOutlivesTheTimeoutIsReported) {
   DPURUN_REQUIRE_SHARED(test::shared("models/lenet-cifar10-vck190/LeNet.xmodel"));
   setenv("DUMMY_RUNNER_PROCESS_TIME", "400", 1);  // read by the dummy runner in the child
   auto out = test::temp_dir() / "timeout.json";
   auto r = test::run_cli("eval -q --backend dpu --vart-dpu-lib libvart-dummy-runner.so --model "
-                         "lenet-cifar10-vck190 --variant compiled -n 6 -t 1 --timeout 50 --keep-going --json " +
+                         "lenet-cifar10-vck190 --variant compiled -n 6 -t 1 --timeout 50 --keep-going --in-process --json " +
                          out.string());
   unsetenv("DUMMY_RUNNER_PROCESS_TIME");
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("INCOMPLETE"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("did not finish job 0 within 50 ms"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("every runner timed out"), std::string::npos) << r.output;
+  std::string j = test::read_file(out);
+  EXPECT_NE(j.find("\"complete\": false"), std::string::npos) << j;
+}
+
+// Isolated (the DPU backend's default): each job that outlives --timeout has its worker process
+// killed and restarted; the run goes on and names every lost image.
+TEST(VartBackend, AnIsolatedDpuJobThatOutlivesTheTimeoutCostsItsImageOnly) {
+  DPURUN_REQUIRE_SHARED(test::shared("models/lenet-cifar10-vck190/LeNet.xmodel"));
+  setenv("DUMMY_RUNNER_PROCESS_TIME", "400", 1);
+  auto out = test::temp_dir() / "timeout-isolated.json";
+  auto r = test::run_cli("eval -q --backend dpu --vart-dpu-lib libvart-dummy-runner.so --model "
+                         "lenet-cifar10-vck190 --variant compiled -n 4 -t 1 --timeout 50 --keep-going --json " +
+                         out.string());
+  unsetenv("DUMMY_RUNNER_PROCESS_TIME");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("INCOMPLETE: 0 of 4 images ran; 4 failed"), std::string::npos) << r.output;
+  std::size_t killed = 0;
+  for (auto at = r.output.find("within 50 ms; its worker process was killed"); at != std::string::npos;
+       at = r.output.find("within 50 ms; its worker process was killed", at + 1))
+    ++killed;
+  EXPECT_EQ(killed, 4u) << r.output;
+  EXPECT_EQ(r.output.find("every runner timed out"), std::string::npos) << r.output;
   std::string j = test::read_file(out);
   EXPECT_NE(j.find("\"complete\": false"), std::string::npos) << j;
 }

@@ -287,6 +287,11 @@ class VartRunner : public Runner {
     return jb;
   }
 
+  // Jobs run on VART's tensor buffers (VartJobBuffers), not on memory of the caller's.
+  std::unique_ptr<JobBuffers> buffers_over(const std::vector<std::byte*>&, const std::vector<std::byte*>&) override {
+    return nullptr;
+  }
+
   std::uint32_t execute_async(JobBuffers& jb) override {
     auto& b = dynamic_cast<VartJobBuffers&>(jb);
     std::lock_guard lock(d_->mutex);

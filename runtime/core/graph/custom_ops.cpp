@@ -29,4 +29,11 @@ std::shared_ptr<const CustomOpFn> find_custom_op(const std::string& type) {
   return it == registry().end() ? nullptr : it->second;
 }
 
+std::vector<std::string> registered_custom_ops() {
+  std::lock_guard lock(registry_mutex());
+  std::vector<std::string> types;
+  for (const auto& [type, fn] : registry()) types.push_back(type);
+  return types;
+}
+
 }  // namespace dpurun

@@ -86,6 +86,16 @@ DoctorReport run_doctor(const std::string& model_file) {
                           "run it on a board with that DPU"});
       } else {
         checks.push_back({"model", Status::kOk, model_file + " is for " + want + ": this board's DPU matches", ""});
+        if (have_vart()) {
+          // VART itself, tried in a worker process: it may end the process that opens a DPU.
+          try {
+            probe_dpu(model_file);
+            checks.push_back({"DPU runner", Status::kOk,
+                              "VART made a runner for each DPU subgraph and ran a job (in a worker process)", ""});
+          } catch (const Error& e) {
+            checks.push_back({"DPU runner", Status::kMissing, e.what(), "see above"});
+          }
+        }
       }
     }
   }

@@ -26,5 +26,7 @@ using CustomOpFn = std::function<void(const CustomOpCall&)>;
 void register_custom_op(const std::string& type, CustomOpFn fn);
 // The implementation for `type`, or nullptr.
 std::shared_ptr<const CustomOpFn> find_custom_op(const std::string& type);
+// The op types registered in this process.
+std::vector<std::string> registered_custom_ops();
 
 }  // namespace dpurun
