@@ -4,7 +4,9 @@
 // delivery), from 1 to 8 runner threads, in one run:
 //   build/release/bench/bench_pool [--benchmark_format=json]
 // Counters: images/s, the ideal (the device never idle), their ratio ("efficiency"), and the
-// same with decoding taken out ("no decode": the device alone bounds it).
+// same with decoding taken out ("no decode": the device alone bounds it). Each also with the
+// runners isolated (a worker process each, as --isolate and the DPU backend run them), and the
+// per-job cost of the pool in process and isolated.
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
@@ -22,7 +24,7 @@ namespace {
 constexpr double kMsPerImage = 0.15;
 constexpr std::size_t kImages = 6000;
 
-void run(benchmark::State& state, bool decode) {
+void run(benchmark::State& state, bool decode, bool isolated) {
   const auto& f = dpurun::bench::shared_data();
   if (!f.data) return state.SkipWithError("../shared data missing");
   const int threads = static_cast<int>(state.range(0));
@@ -36,7 +38,7 @@ void run(benchmark::State& state, bool decode) {
     o.input_fix_point = 6;
     o.latency_ms_per_image = kMsPerImage;
     o.device = device;
-    owned.push_back(dpurun::make_test_runner(o));
+    owned.push_back(isolated ? dpurun::make_isolated_test_runner(o) : dpurun::make_test_runner(o));
     runners.push_back(owned.back().get());
   }
   const dpurun::Shape hwc{32, 32, 3};
@@ -60,15 +62,17 @@ void run(benchmark::State& state, bool decode) {
   state.counters["efficiency"] = images / seconds / ideal;
 }
 
-void BM_PoolDecodeToDevice(benchmark::State& state) { run(state, true); }
-void BM_PoolNoDecode(benchmark::State& state) { run(state, false); }
+void BM_PoolDecodeToDevice(benchmark::State& state) { run(state, true, false); }
+void BM_PoolNoDecode(benchmark::State& state) { run(state, false, false); }
+void BM_PoolDecodeToDeviceIsolated(benchmark::State& state) { run(state, true, true); }
+void BM_PoolNoDecodeIsolated(benchmark::State& state) { run(state, false, true); }
 
 // The pool's own cost per job: a device that takes no time, and nothing to load.
-void BM_PoolOverheadPerJob(benchmark::State& state) {
+void overhead(benchmark::State& state, bool isolated) {
   dpurun::TestRunnerOptions o;
   o.batch = 1;
   o.image_shape = {1, 1, 1};
-  auto r = dpurun::make_test_runner(o);
+  auto r = isolated ? dpurun::make_isolated_test_runner(o) : dpurun::make_test_runner(o);
   const std::size_t jobs = 20000;
   double seconds = 0;
   for (auto _ : state) {
@@ -78,10 +82,15 @@ void BM_PoolOverheadPerJob(benchmark::State& state) {
   }
   state.counters["us/job"] = seconds * 1e6 / (double(jobs) * double(state.iterations()));
 }
+void BM_PoolOverheadPerJob(benchmark::State& state) { overhead(state, false); }
+void BM_PoolOverheadPerJobIsolated(benchmark::State& state) { overhead(state, true); }
 
 }  // namespace
 
 BENCHMARK(BM_PoolDecodeToDevice)->DenseRange(1, 8)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 BENCHMARK(BM_PoolNoDecode)->DenseRange(1, 8)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_PoolDecodeToDeviceIsolated)->DenseRange(1, 8)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_PoolNoDecodeIsolated)->DenseRange(1, 8)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 BENCHMARK(BM_PoolOverheadPerJob)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+BENCHMARK(BM_PoolOverheadPerJobIsolated)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
 BENCHMARK_MAIN();

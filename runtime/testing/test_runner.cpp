@@ -1,7 +1,14 @@
 // A stand-in device for tests and benchmarks: fixed latency, chosen failures and hangs, and an
 // output that says which input it came from.
 #include <algorithm>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <csignal>
 #include <cstdlib>
 #include <sstream>
@@ -17,12 +24,53 @@ namespace dpurun {
 
 using Clock = std::chrono::steady_clock;
 
+// When the device is next free (steady clock, ns): one word in shared memory, so that runners
+// in worker processes queue for the same device (CLOCK_MONOTONIC is the same in every process).
 struct TestDevice {
-  std::mutex mutex;
-  Clock::time_point free_at{};
+  std::string name;  // of the POSIX shared memory object
+  bool owner = false;
+  std::atomic<std::int64_t>* free_at = nullptr;
+
+  ~TestDevice() {
+    if (free_at) munmap(free_at, sizeof *free_at);
+    if (owner) shm_unlink(name.c_str());
+  }
+
+  // Takes the device for `busy` from now or from when it is free; returns when the job ends.
+  Clock::time_point take(Clock::duration busy) {
+    const std::int64_t now = Clock::now().time_since_epoch().count();
+    std::int64_t free = free_at->load();
+    std::int64_t done;
+    do done = std::max(now, free) + busy.count();
+    while (!free_at->compare_exchange_weak(free, done));
+    return Clock::time_point(Clock::duration(done));
+  }
 };
 
-std::shared_ptr<TestDevice> make_test_device() { return std::make_shared<TestDevice>(); }
+namespace {
+
+std::shared_ptr<TestDevice> map_device(const std::string& name, bool create) {
+  static_assert(std::atomic<std::int64_t>::is_always_lock_free);
+  auto d = std::make_shared<TestDevice>();
+  d->name = name;
+  const int fd = shm_open(name.c_str(), O_RDWR | (create ? O_CREAT | O_EXCL : 0), 0600);
+  if (fd < 0 || (create && ftruncate(fd, sizeof(std::int64_t)) != 0))
+    throw Error(ErrorCode::kIo, "test device " + name + ": " + std::strerror(errno));
+  d->owner = create;
+  void* p = mmap(nullptr, sizeof(std::int64_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  if (p == MAP_FAILED) throw Error(ErrorCode::kIo, "test device " + name + ": " + std::strerror(errno));
+  // A new object is all zeros (free since boot); one that exists is the creator's, as it is.
+  d->free_at = create ? new (p) std::atomic<std::int64_t>(0) : static_cast<std::atomic<std::int64_t>*>(p);
+  return d;
+}
+
+}  // namespace
+
+std::shared_ptr<TestDevice> make_test_device() {
+  static std::atomic<int> count{0};
+  return map_device("/dpurun-test-device-" + std::to_string(getpid()) + "-" + std::to_string(count++), true);
+}
 
 namespace {
 
@@ -70,9 +118,7 @@ class TestRunner : public Runner {
     job.device_ms = o_.latency_ms + o_.latency_ms_per_image * o_.batch;
     const auto busy = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(job.device_ms));
     if (o_.device) {  // queue behind the other runners' jobs
-      std::lock_guard dev(o_.device->mutex);
-      job.done_at = std::max(Clock::now(), o_.device->free_at) + busy;
-      o_.device->free_at = job.done_at;
+      job.done_at = o_.device->take(busy);
     } else {
       job.done_at = Clock::now() + busy;
     }
@@ -158,7 +204,6 @@ std::vector<T> split(const std::string& s) {
 }  // namespace
 
 std::vector<std::string> to_args(const TestRunnerOptions& o) {
-  if (o.device) throw Error(ErrorCode::kInvalidArgument, "test runner: a shared device cannot go to a worker process");
   std::ostringstream f;
   f.precision(17);
   f << o.latency_ms << "," << o.latency_ms_per_image;
@@ -173,6 +218,7 @@ std::vector<std::string> to_args(const TestRunnerOptions& o) {
                              "crash=" + joined(o.crash_on_values),
                              "stuck=" + joined(o.stuck_on_values)};
   if (o.input_fix_point) a.push_back("fix_point=" + std::to_string(*o.input_fix_point));
+  if (o.device) a.push_back("device=" + o.device->name);
   if (o.fail_on_value) a.push_back("fail_on=" + joined(std::vector<float>{*o.fail_on_value}));
   return a;
 }
@@ -198,6 +244,7 @@ TestRunnerOptions test_runner_options(const std::vector<std::string>& args) {
       else if (key == "stuck") o.stuck_on_values = split<float>(value);
       else if (key == "fix_point") o.input_fix_point = std::stoi(value);
       else if (key == "fail_on") o.fail_on_value = split<float>(value).at(0);
+      else if (key == "device") o.device = map_device(value, false);
       else throw Error(ErrorCode::kInvalidArgument, "test runner: unknown argument '" + arg + "'");
     } catch (const std::logic_error&) {
       throw Error(ErrorCode::kInvalidArgument, "test runner: bad argument '" + arg + "'");

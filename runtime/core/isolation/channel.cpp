@@ -1,10 +1,12 @@
 #include "isolation/channel.h"
 
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <sstream>
 
@@ -72,6 +74,16 @@ std::optional<Message> receive_message(int socket, int timeout_ms) {
   std::memcpy(&m.header, packet.data(), sizeof(Header));
   m.text.assign(packet.data() + sizeof(Header), static_cast<std::size_t>(n) - sizeof(Header));
   return m;
+}
+
+std::optional<Message> receive_message_soon(int socket, int timeout_ms) {
+  constexpr auto kSpin = std::chrono::microseconds(200);
+  const auto until = std::chrono::steady_clock::now() + kSpin;
+  while (std::chrono::steady_clock::now() < until) {
+    if (auto m = receive_message(socket, 0)) return m;
+    sched_yield();
+  }
+  return receive_message(socket, timeout_ms);
 }
 
 std::string encode(const RunnerInfo& info) {

@@ -40,6 +40,9 @@ bool send_message(int socket, const Message& m);
 // Waits up to timeout_ms (negative: without limit). Empty on timeout; kind 0 when the peer is
 // gone (end of stream or an error).
 std::optional<Message> receive_message(int socket, int timeout_ms);
+// The same, polling for the first 200 µs (yielding the core) before it sleeps: the answer to a
+// short job comes sooner than a sleeping thread wakes.
+std::optional<Message> receive_message_soon(int socket, int timeout_ms);
 
 // A runner's description: name, FLOPs per image, and its tensors.
 struct RunnerInfo {

@@ -126,7 +126,7 @@ class IsolatedRunner : public Runner {
       if (timeout_ms >= 0)
         left = static_cast<int>(std::max<std::int64_t>(
             0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count()));
-      std::optional<Message> m = receive_message(socket_, left);
+      std::optional<Message> m = receive_message_soon(socket_, left);
       if (!m) {  // the job outlived its timeout: the worker goes, and with it the job
         const std::string what = "job " + std::to_string(job) + " did not finish within " +
                                  std::to_string(timeout_ms) + " ms; its worker process was killed";
@@ -155,6 +155,7 @@ class IsolatedRunner : public Runner {
 
  private:
   bool alive() const { return pid_ > 0; }
+
 
   // Starts a worker and waits for its runner. Throws Error with the worker's message.
   void start() {

@@ -57,7 +57,7 @@ int serve_worker(int channel, const std::function<std::unique_ptr<Runner>()>& ma
 
   std::map<std::uint32_t, Slot> slots;
   for (;;) {
-    std::optional<Message> m = receive_message(channel, -1);
+    std::optional<Message> m = receive_message_soon(channel, -1);
     if (!m || m->header.kind == Kind{} || m->header.kind == Kind::kQuit) return 0;  // the parent went
     if (m->header.kind == Kind::kBuffers) {
       Slot& s = slots[m->header.slot];

@@ -39,7 +39,8 @@ struct TestRunnerOptions {
 };
 std::unique_ptr<Runner> make_test_runner(const TestRunnerOptions& options);
 
-// The options as a worker's arguments, and back (a shared `device` cannot cross processes).
+// The options as a worker's arguments, and back (a shared `device` is shared memory that the
+// worker maps by name).
 std::vector<std::string> to_args(const TestRunnerOptions& options);
 TestRunnerOptions test_runner_options(const std::vector<std::string>& args);  // throws Error
 // A test runner in a worker process (dpurun-test-worker; DPURUN_TEST_WORKER overrides its path).
