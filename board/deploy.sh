@@ -96,6 +96,8 @@ done
 
 cli="$build_dir/app/dpurun"
 [ -x "$cli" ] || die 3 "$cli: no dpurun build there; build it first (cmake --preset aarch64 && cmake --build --preset aarch64, or with the board SDK, see board/README.md)"
+worker="$build_dir/app/dpurun-worker"  # isolated runners (the DPU backend's default) run in it
+[ -x "$worker" ] || die 3 "$worker: the build has dpurun but not its worker program; build the whole project (cmake --build)"
 if [ -z "$sysroot" ]; then
   sysroot=$(sed -n 's/^DPURUN_SYSROOT:PATH=//p' "$build_dir/CMakeCache.txt" 2>/dev/null)
   sysroot=${sysroot:-/}
@@ -144,6 +146,7 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/lib" "$stage/models" "$stage/model-files" "$stage/reports"
 cp "$cli" "$stage/bin/dpurun"
+cp "$worker" "$stage/bin/dpurun-worker"
 cp "$manifest" "$stage/models/"
 for f in "${files[@]}"; do
   mkdir -p "$stage/model-files/$(dirname "$f")"
@@ -162,7 +165,7 @@ find_lib() {
 }
 needed() { readelf -d "$1" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
 declare -A seen=()
-queue=($(needed "$cli"))
+queue=($(needed "$cli") $(needed "$worker"))
 libs=()
 while [ ${#queue[@]} -gt 0 ]; do
   lib=${queue[0]}

@@ -89,6 +89,7 @@ else
 fi
 # Everything dpurun needs went along: the binary, its libraries (all, as asked), the model, the data.
 [ -x "$tmp/board/dpurun/bin/dpurun" ] || fail "dpurun was not copied"
+[ -x "$tmp/board/dpurun/bin/dpurun-worker" ] || fail "dpurun-worker (isolated runners) was not copied"
 # (Outputs are captured before grep -q reads them: under pipefail, grep -q leaving early can
 # kill the writer with SIGPIPE and fail the check at random.)
 bundled=$(ls "$tmp/board/dpurun/lib")
