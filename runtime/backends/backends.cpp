@@ -135,7 +135,8 @@ void probe_dpu(const std::string& model_file, const std::string& vart_dpu_lib) {
   probed_dpu_runner(model_file, o);
 }
 
-int serve_backend_worker(const std::vector<std::string>& args) {
+int serve_backend_worker(const std::vector<std::string>& args,
+                         const std::function<std::unique_ptr<Runner>(std::unique_ptr<Runner>)>& wrap) {
   return serve_worker(kWorkerChannelFd, [&] {
     std::vector<std::string> rest;
     for (const auto& a : args) {
@@ -152,7 +153,8 @@ int serve_backend_worker(const std::vector<std::string>& args) {
     std::string model;
     BackendOptions o;
     backends::parse_worker_args(rest, model, o);
-    return std::move(find_backend(o.name).make(model, o).at(0));
+    auto runner = std::move(find_backend(o.name).make(model, o).at(0));
+    return wrap ? wrap(std::move(runner)) : std::move(runner);
   });
 }
 

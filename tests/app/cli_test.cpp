@@ -118,6 +118,35 @@ TEST(Cli, KeepGoingReportsTheFailedImageAndExitsNonZero) {
   EXPECT_TRUE(contains(j["incomplete"]["failed_images"][0]["file"].get<std::string>(), "zz_corrupt.jpg"));
 }
 
+// Isolated runners whose worker aborts on every 4th job (dpurun-test-worker standing in for
+// dpurun-worker): of 10 images at batch 1, the 4th and the 8th job die with their worker; the
+// run goes on in restarted workers and the report lists exactly those two images as failed.
+TEST(Cli, AnAbortingIsolatedRunnerCostsOnlyItsImages) {
+  DPURUN_REQUIRE_SHARED(test::shared("models/tf-resnet56-cifar10/float_frozen.pb"));
+  auto dir = test::temp_dir();
+  std::filesystem::create_directories(dir / "cat");
+  for (int i = 0; i < 10; ++i)
+    cv::imwrite((dir / ("cat/" + std::to_string(i) + ".png")).string(), cv::Mat(32, 32, CV_8UC3, cv::Scalar(i, 2, 3)));
+  auto json_path = dir / "report.json";
+  const char* test_worker = std::getenv("DPURUN_TEST_WORKER");  // set under an emulator
+  setenv("DPURUN_WORKER", test_worker ? test_worker : DPURUN_TEST_WORKER_PROGRAM, 1);
+  setenv("DPURUN_TEST_ABORT_EVERY", "4", 1);
+  auto r = run_cli("eval --isolate --keep-going -t 1 -b 1 --data " + dir.string() + " --json " + json_path.string());
+  unsetenv("DPURUN_WORKER");
+  unsetenv("DPURUN_TEST_ABORT_EVERY");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(contains(r.output, "INCOMPLETE: 8 of 10 images ran; 2 failed")) << r.output;
+  auto j = nlohmann::json::parse(test::read_file(json_path));
+  EXPECT_FALSE(j["complete"].get<bool>());
+  EXPECT_EQ(j["images"], 8);
+  EXPECT_EQ(j["incomplete"]["not_run"], 0);
+  const auto& failed = j["incomplete"]["failed_images"];
+  ASSERT_EQ(failed.size(), 2u) << failed.dump();
+  EXPECT_NE(failed[0]["file"], failed[1]["file"]);
+  for (const auto& f : failed)
+    EXPECT_TRUE(contains(f["error"].get<std::string>(), "killed by signal 6")) << f.dump();
+}
+
 TEST(Cli, DpuBackendWithoutVartSaysHowToGetTheSameNumbers) {
   if (have_vart()) GTEST_SKIP() << "this build has VART; tests/backends covers --backend dpu";
   auto r = run_cli("eval --backend dpu -n 10");

@@ -72,12 +72,12 @@ std::unique_ptr<Runner> probe(const std::string& model_file, const BackendOption
                       m.find("had no runner ready within") != std::string::npos;
     if (!died) throw;  // dpurun's own message from the worker: a library missing, a DPU mismatch …
     const std::string board = xdputil_query();
-    // "…: the worker process killed by signal 6 (Aborted) before its runner was ready; it wrote: …"
+    // "…: the worker process ended (killed by signal 6 (Aborted)) before its runner was ready; it wrote: …"
     std::string how = m.substr(m.find("the worker process") + std::string("the worker process ").size());
     if (auto at = how.find(" before its runner was ready"); at != std::string::npos)
       how.erase(at, std::string(" before its runner was ready").size());
     throw Error(ErrorCode::kDevice, model_file + ": no DPU runner for " + first_dpu(*plan) + ": " +
-                                        diagnosis(m, *plan, board) + ".\nThe worker process that tried it ended: " +
+                                        diagnosis(m, *plan, board) + ".\nThe worker process that tried it " +
                                         how + what_to_do(board));
   }
   auto buffers = runner->allocate_buffers();  // zeros

@@ -187,7 +187,7 @@ class IsolatedRunner : public Runner {
     throw Error(ErrorCode::kDevice,
                 command_.program + ": the worker process " +
                     (timed_out ? "had no runner ready within " + std::to_string(o_.start_timeout_ms) + " ms and was killed"
-                               : describe_exit(status) + " before its runner was ready") +
+                               : "ended (" + describe_exit(status) + ") before its runner was ready") +
                     (said.empty() ? "" : "; it wrote:\n" + said));
   }
 
@@ -223,7 +223,7 @@ class IsolatedRunner : public Runner {
   void died_locked(const std::string& when) {
     const int status = close_worker(1000);
     const std::string said = trim(read_output_and_close());
-    cause_ = "its worker process " + describe_exit(status) + " " + when +
+    cause_ = "its worker process ended (" + describe_exit(status) + ") " + when +
              (said.empty() ? "" : "; it wrote: " + said.substr(said.size() > 1500 ? said.size() - 1500 : 0));
     fail_in_flight(cause_);
     restart_locked();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,8 +40,10 @@ bool have_vart();
 // fingerprints) and what to do; kUnsupported for a model dpurun cannot run. make_runners("dpu")
 // probes first.
 void probe_dpu(const std::string& model_file, const std::string& vart_dpu_lib = "");
-// dpurun-worker's main(): serves the runner its arguments describe (see dpurun/isolation.h).
-int serve_backend_worker(const std::vector<std::string>& args);
+// dpurun-worker's main(): serves the runner its arguments describe (see dpurun/isolation.h);
+// `wrap`, when given, wraps that runner first (tests: a runner that crashes on cue).
+int serve_backend_worker(const std::vector<std::string>& args,
+                         const std::function<std::unique_ptr<Runner>(std::unique_ptr<Runner>)>& wrap = {});
 // The backends make_runners knows ("cpu", "dpu"), whether or not this build can run each.
 std::vector<std::string> backend_names();
 
