@@ -102,7 +102,9 @@ TEST(Isolation, ACrashingJobCostsItsBatchOnly) {
   PoolStats s = run_pool(raw(runners), 40, load_index, got.sink());
   EXPECT_EQ(failed_images(s), (std::set<std::size_t>{8, 9, 10, 11}));
   ASSERT_FALSE(s.failures.empty());
-  EXPECT_NE(s.failures[0].error.find("killed by signal 11"), std::string::npos) << s.failures[0].error;
+  // A sanitizer build's worker reports the SEGV itself and exits.
+  const std::string& why = s.failures[0].error;
+  EXPECT_TRUE(why.find("killed by signal 11") != std::string::npos || why.find("SEGV") != std::string::npos) << why;
   expect_exactly_once(got, 40, {8, 9, 10, 11});
 }
 
@@ -189,6 +191,15 @@ std::size_t open_descriptors() {
   return n;
 }
 
+// A sanitizer's allocator and per-thread state fill over the first runs and vary more.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr int kAllocatorWarmups = 3;
+constexpr std::size_t kResidentSlackKib = 8192;
+#else
+constexpr int kAllocatorWarmups = 1;
+constexpr std::size_t kResidentSlackKib = 4096;
+#endif
+
 std::size_t job_mappings() {
   std::ifstream f("/proc/self/maps");
   std::size_t n = 0;
@@ -213,14 +224,16 @@ TEST(Isolation, TenThousandJobsAndAHundredRestartsKeepTheParentFlat) {
     EXPECT_EQ(failed_images(s), lost);
     expect_exactly_once(got, images, lost);
   };
-  run(10000);  // warm-up: the pool's and the allocator's own memory
+  // Warm-up: the pool's and the allocator's own memory (seen under TSan after each run: 109,
+  // 115, 119, 124, 124, 124, 124 MiB).
+  for (int k = 0; k < kAllocatorWarmups; ++k) run(10000);
   const std::size_t rss = resident_kib(), fds = open_descriptors(), maps = job_mappings();
   run(10000);
   EXPECT_EQ(open_descriptors(), fds);
   EXPECT_EQ(job_mappings(), maps);
   // A leak of a worker's description or channel buffer per restart (≥ 100 × 256 KiB) shows here.
   const std::size_t after = resident_kib();
-  EXPECT_LT(after, rss + 4096) << "resident memory grew from " << rss << " KiB to " << after << " KiB";
+  EXPECT_LT(after, rss + kResidentSlackKib) << "resident memory grew from " << rss << " KiB to " << after << " KiB";
 }
 
 }  // namespace
