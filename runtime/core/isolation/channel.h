@@ -15,7 +15,7 @@ enum class Kind : std::uint32_t {
   kReady = 1,   // worker → parent: the runner is made; text: its description
   kError,       // worker → parent: it could not be made; value: the ErrorCode, text: the message
   kBuffers,     // parent → worker: a job's shared memory (fd), `slot`, `bytes`
-  kRun,         // parent → worker: run the job on `slot`; `value`: the timeout in ms
+  kRun,         // parent → worker: run the job on `slot`; `value`: the worker's wait timeout in ms
   kDone,        // worker → parent: job `job` ended; `value`: JobState, text: its error
   kQuit,        // parent → worker
   kRelease,     // parent → worker: unmap `slot`

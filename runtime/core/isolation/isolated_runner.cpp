@@ -101,7 +101,8 @@ class IsolatedRunner : public Runner {
       done_[id] = JobStatus{JobState::kLost, lost_reason_, 0};
       return id;
     }
-    Header h{Kind::kRun, id, b.slot, timeout_ms_};
+    // The worker waits for the job without a limit: the bound is wait()'s, which kills it.
+    Header h{Kind::kRun, id, b.slot, -1};
     if (!send_message(socket_, Message{h, ""})) {
       died_locked("while being sent job " + std::to_string(id));
       done_[id] = JobStatus{JobState::kFailed, cause_, 0};
@@ -113,7 +114,6 @@ class IsolatedRunner : public Runner {
 
   JobStatus wait(std::uint32_t job, int timeout_ms) override {
     std::lock_guard lock(mutex_);
-    timeout_ms_ = timeout_ms;
     const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms);
     for (;;) {
       if (auto it = done_.find(job); it != done_.end()) {
@@ -279,7 +279,6 @@ class IsolatedRunner : public Runner {
   std::uint32_t next_slot_ = 0;
   int socket_ = -1, output_ = -1;
   pid_t pid_ = -1;
-  int timeout_ms_ = 10000;  // the last wait()'s, which the worker's own wait uses
   std::uint32_t next_job_ = 0;
   std::set<std::uint32_t> in_flight_;
   std::map<std::uint32_t, JobStatus> done_;
