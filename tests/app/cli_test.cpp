@@ -179,16 +179,25 @@ TEST(Cli, TiedOutputsPredictTheLowestClass) {
 
 // Starts the CLI with `args`, sends SIGINT after `ms`, and returns its exit code (-1 when a
 // signal killed it instead of a clean stop).
-int interrupted_exit(std::vector<std::string> args, int ms) {
+// `group`: SIGINT to the CLI's whole process group, as a terminal's Ctrl-C sends it.
+int interrupted_exit(std::vector<std::string> args, int ms, bool group = false) {
   auto cli = test::cli_argv();
   args.insert(args.begin(), cli.begin(), cli.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
-  if (posix_spawn(&pid, cli[0].c_str(), nullptr, nullptr, argv.data(), environ) != 0) return -2;
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (group) {
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  }
+  const int rc = posix_spawn(&pid, cli[0].c_str(), nullptr, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return -2;
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-  kill(pid, SIGINT);
+  kill(group ? -pid : pid, SIGINT);
   int status = 0;
   if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
   return WEXITSTATUS(status);
@@ -206,6 +215,22 @@ TEST(Cli, InterruptedEvalWritesAnIncompleteReport) {
   EXPECT_EQ(j["incomplete"]["stop_reason"], "cancelled");
   EXPECT_LT(j["images"].get<int>(), 10000);
   EXPECT_EQ(j["predictions"]["top1"].size(), j["images"].get<std::size_t>());
+}
+
+// Ctrl-C reaches isolated runners' workers too (one process group); they leave it to dpurun, so
+// the running jobs finish and no image is reported failed.
+TEST(Cli, InterruptedIsolatedEvalLosesNoImage) {
+  DPURUN_REQUIRE_SHARED(test::shared("models/tf-resnet56-cifar10/float_frozen.pb"));
+  DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
+  auto json_path = test::temp_dir() / "interrupted.json";
+  EXPECT_EQ(interrupted_exit({"eval", "-q", "--isolate", "--kernels", "reference", "-b", "8", "--json", json_path.string()},
+                             2000, true),
+            130);
+  auto j = nlohmann::json::parse(test::read_file(json_path));
+  EXPECT_FALSE(j["complete"].get<bool>());
+  EXPECT_EQ(j["incomplete"]["stop_reason"], "cancelled");
+  EXPECT_EQ(j["incomplete"]["failed_images"].size(), 0u) << j["incomplete"].dump();
+  EXPECT_GT(j["images"].get<int>(), 0);
 }
 
 TEST(Cli, EvalWritesACompleteJsonReport) {

@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -39,6 +40,9 @@ void copy_blocks(const std::vector<TensorBuffer>& runner, std::byte* base, const
 }  // namespace
 
 int serve_worker(int channel, const std::function<std::unique_ptr<Runner>()>& make) {
+  // Ctrl-C reaches the whole process group: the parent decides (its running jobs finish), and a
+  // parent that is gone shows here as the channel's end.
+  std::signal(SIGINT, SIG_IGN);
   std::unique_ptr<Runner> runner;
   try {
     runner = make();
