@@ -32,6 +32,11 @@ std::string describe_exit(int status) {
 namespace isolation {
 
 Child spawn(const WorkerCommand& command, int channel) {
+  // Checked first: where posix_spawn is emulated (qemu-user), a failed exec shows only as a
+  // child that exits 127.
+  if (access(command.program.c_str(), X_OK) != 0)
+    throw Error(ErrorCode::kNotFound, command.program + ": cannot start this worker program (" + std::strerror(errno) +
+                                          "); it is installed beside dpurun (set DPURUN_WORKER to its path)");
   Child c;
   c.output = memfd_create("dpurun-worker-output", MFD_CLOEXEC);
   if (c.output < 0) throw Error(ErrorCode::kIo, std::string("cannot create a worker's output file: ") + std::strerror(errno));
