@@ -40,8 +40,9 @@ void copy_blocks(const std::vector<TensorBuffer>& runner, std::byte* base, const
 }  // namespace
 
 int serve_worker(int channel, const std::function<std::unique_ptr<Runner>()>& make) {
-  // Ctrl-C reaches the whole process group: the parent decides (its running jobs finish), and a
-  // parent that is gone shows here as the channel's end.
+  // Ctrl-C is the parent's to handle (its running jobs finish); a worker started in the terminal's
+  // process group by another program ignores it too. A parent that is gone shows as the
+  // channel's end.
   std::signal(SIGINT, SIG_IGN);
   std::unique_ptr<Runner> runner;
   try {
