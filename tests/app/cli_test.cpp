@@ -223,14 +223,16 @@ TEST(Cli, InterruptedIsolatedEvalLosesNoImage) {
   DPURUN_REQUIRE_SHARED(test::shared("models/tf-resnet56-cifar10/float_frozen.pb"));
   DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
   auto json_path = test::temp_dir() / "interrupted.json";
-  EXPECT_EQ(interrupted_exit({"eval", "-q", "--isolate", "--kernels", "reference", "-b", "8", "--json", json_path.string()},
+  // A timeout no sanitizer build's reference kernels reach; under one, the interrupt may also come
+  // before the first job.
+  EXPECT_EQ(interrupted_exit({"eval", "-q", "--isolate", "--kernels", "reference", "-b", "2", "--timeout", "600000",
+                              "--json", json_path.string()},
                              2000, true),
             130);
   auto j = nlohmann::json::parse(test::read_file(json_path));
   EXPECT_FALSE(j["complete"].get<bool>());
   EXPECT_EQ(j["incomplete"]["stop_reason"], "cancelled");
   EXPECT_EQ(j["incomplete"]["failed_images"].size(), 0u) << j["incomplete"].dump();
-  EXPECT_GT(j["images"].get<int>(), 0);
 }
 
 TEST(Cli, EvalWritesACompleteJsonReport) {

@@ -6,6 +6,8 @@
 
 #include <dirent.h>
 
+#include <cstddef>
+
 // ASan or TSan, as GCC and clang each say it.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define DPURUN_SANITIZED 1
@@ -15,7 +17,8 @@
 #endif
 #endif
 #ifdef DPURUN_SANITIZED
-#include <sanitizer/allocator_interface.h>
+// The sanitizer runtime's (GCC ships no header for it; clang's is sanitizer/allocator_interface.h).
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
 #endif
 #include <malloc.h>
 #include <unistd.h>

@@ -156,7 +156,6 @@ class IsolatedRunner : public Runner {
  private:
   bool alive() const { return pid_ > 0; }
 
-
   // Starts a worker and waits for its runner. Throws Error with the worker's message.
   void start() {
     int sv[2];
