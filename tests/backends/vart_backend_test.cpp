@@ -192,17 +192,24 @@ TEST(VartBackend, DoctorTriesTheDpuRunnerWhereItCannotEndDoctor) {
   EXPECT_FALSE(r.dpu_ready);
 }
 
+// `dpurun eval` of the compiled LeNet on the dummy runner slowed to 400 ms a job, with a 50 ms
+// --timeout and --keep-going; the JSON report goes to `out`.
+test::CliResult eval_slow_dummy(const std::string& options, const std::filesystem::path& out) {
+  setenv("DUMMY_RUNNER_PROCESS_TIME", "400", 1);  // read by the dummy runner where it runs
+  auto r = test::run_cli("eval -q --backend dpu --vart-dpu-lib libvart-dummy-runner.so --model "
+                         "lenet-cifar10-vck190 --variant compiled -t 1 --timeout 50 --keep-going " +
+                         options + " --json " + out.string());
+  unsetenv("DUMMY_RUNNER_PROCESS_TIME");
+  return r;
+}
+
 // In process (--in-process), a DPU that takes longer than --timeout: the job is reported with its
 // image, the runner is given up (its thread may stay stuck in VART), and the run stops without
 // hanging.
 TEST(VartBackend, ADpuJobThatOutlivesTheTimeoutIsReported) {
   DPURUN_REQUIRE_SHARED(test::shared("models/lenet-cifar10-vck190/LeNet.xmodel"));
-  setenv("DUMMY_RUNNER_PROCESS_TIME", "400", 1);  // read by the dummy runner in the child
   auto out = test::temp_dir() / "timeout.json";
-  auto r = test::run_cli("eval -q --backend dpu --vart-dpu-lib libvart-dummy-runner.so --model "
-                         "lenet-cifar10-vck190 --variant compiled -n 6 -t 1 --timeout 50 --keep-going --in-process --json " +
-                         out.string());
-  unsetenv("DUMMY_RUNNER_PROCESS_TIME");
+  auto r = eval_slow_dummy("-n 6 --in-process", out);
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("INCOMPLETE"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("did not finish job 0 within 50 ms"), std::string::npos) << r.output;
@@ -215,12 +222,8 @@ TEST(VartBackend, ADpuJobThatOutlivesTheTimeoutIsReported) {
 // killed and restarted; the run goes on and names every lost image.
 TEST(VartBackend, AnIsolatedDpuJobThatOutlivesTheTimeoutCostsItsImageOnly) {
   DPURUN_REQUIRE_SHARED(test::shared("models/lenet-cifar10-vck190/LeNet.xmodel"));
-  setenv("DUMMY_RUNNER_PROCESS_TIME", "400", 1);
   auto out = test::temp_dir() / "timeout-isolated.json";
-  auto r = test::run_cli("eval -q --backend dpu --vart-dpu-lib libvart-dummy-runner.so --model "
-                         "lenet-cifar10-vck190 --variant compiled -n 4 -t 1 --timeout 50 --keep-going --json " +
-                         out.string());
-  unsetenv("DUMMY_RUNNER_PROCESS_TIME");
+  auto r = eval_slow_dummy("-n 4", out);
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("INCOMPLETE: 0 of 4 images ran; 4 failed"), std::string::npos) << r.output;
   std::size_t killed = 0;

@@ -31,12 +31,19 @@ std::string describe_exit(int status) {
 
 namespace isolation {
 
+namespace {
+
+Error cannot_start(const std::string& program, int error) {
+  return Error(ErrorCode::kNotFound, program + ": cannot start this worker program (" + std::strerror(error) +
+                                         "); it is installed beside dpurun (set DPURUN_WORKER to its path)");
+}
+
+}  // namespace
+
 Child spawn(const WorkerCommand& command, int channel) {
   // Checked first: where posix_spawn is emulated (qemu-user), a failed exec shows only as a
   // child that exits 127.
-  if (access(command.program.c_str(), X_OK) != 0)
-    throw Error(ErrorCode::kNotFound, command.program + ": cannot start this worker program (" + std::strerror(errno) +
-                                          "); it is installed beside dpurun (set DPURUN_WORKER to its path)");
+  if (access(command.program.c_str(), X_OK) != 0) throw cannot_start(command.program, errno);
   Child c;
   c.output = memfd_create("dpurun-worker-output", MFD_CLOEXEC);
   if (c.output < 0) throw Error(ErrorCode::kIo, std::string("cannot create a worker's output file: ") + std::strerror(errno));
@@ -68,8 +75,7 @@ Child spawn(const WorkerCommand& command, int channel) {
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
     close(c.output);
-    throw Error(ErrorCode::kNotFound, command.program + ": cannot start this worker program (" + std::strerror(rc) +
-                                          "); it is installed beside dpurun (set DPURUN_WORKER to its path)");
+    throw cannot_start(command.program, rc);
   }
   return c;
 }
@@ -102,28 +108,5 @@ int reap(pid_t pid, int grace_ms) {
 }
 
 }  // namespace isolation
-
-ProbeResult run_probe(const WorkerCommand& command, int timeout_ms) {
-  isolation::Child c = isolation::spawn(command, -1);
-  ProbeResult r;
-  const auto start = std::chrono::steady_clock::now();
-  for (;;) {
-    int status = 0;
-    pid_t w = waitpid(c.pid, &status, WNOHANG);
-    if (w == c.pid) {
-      r.wait_status = status;
-      break;
-    }
-    if (timeout_ms >= 0 && std::chrono::steady_clock::now() - start > std::chrono::milliseconds(timeout_ms)) {
-      r.timed_out = true;
-      r.wait_status = isolation::reap(c.pid, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  r.output = isolation::read_output(c.output, 64 << 10);
-  close(c.output);
-  return r;
-}
 
 }  // namespace dpurun

@@ -42,13 +42,4 @@ constexpr int kWorkerChannelFd = 3;
 // A child process's end, for messages: "exited with status 3", "killed by signal 6 (Aborted)".
 std::string describe_exit(int wait_status);
 
-// Runs `command` to its end with stdout and stderr captured, killed after `timeout_ms`
-// (negative: no limit). For probes: risky steps done where they cannot end this process.
-struct ProbeResult {
-  int wait_status = 0;      // as waitpid gives it
-  bool timed_out = false;
-  std::string output;       // stdout and stderr, interleaved, at most its last 64 KiB
-};
-ProbeResult run_probe(const WorkerCommand& command, int timeout_ms);
-
 }  // namespace dpurun
