@@ -19,6 +19,7 @@ class AbortingRunner : public dpurun::Runner {
   const std::vector<dpurun::TensorInfo>& input_tensors() const override { return r_->input_tensors(); }
   const std::vector<dpurun::TensorInfo>& output_tensors() const override { return r_->output_tensors(); }
   double flops_per_image() const override { return r_->flops_per_image(); }
+  int jobs_in_flight() const override { return r_->jobs_in_flight(); }
   std::unique_ptr<dpurun::JobBuffers> allocate_buffers() override { return r_->allocate_buffers(); }
   std::unique_ptr<dpurun::JobBuffers> buffers_over(const std::vector<std::byte*>& in,
                                                    const std::vector<std::byte*>& out) override {

@@ -108,6 +108,29 @@ TEST(Isolation, AnAbortingJobCostsItsImagesAndTheWorkerRestarts) {
   expect_exactly_once(got, 100, {7, 23, 24});
 }
 
+TEST(Isolation, JobsQueuedBehindOneThatKillsItsWorkerRunInTheNextWorker) {
+  TestRunnerOptions o;
+  o.abort_on_values = {1};
+  auto runner = make_isolated_test_runner(o);
+  std::vector<std::unique_ptr<JobBuffers>> buffers;
+  std::vector<std::uint32_t> jobs;
+  for (std::size_t i = 0; i < 4; ++i) {  // all four sent before any is waited for
+    buffers.push_back(runner->allocate_buffers());
+    load_index(i, buffers[i]->inputs[0].info, buffers[i]->inputs[0].data);
+    jobs.push_back(runner->execute_async(*buffers[i]));
+  }
+  for (std::size_t i = 0; i < 4; ++i) {
+    JobStatus s = runner->wait(jobs[i], 10000);
+    if (i == 1) {
+      EXPECT_EQ(s.state, JobState::kFailed);
+      EXPECT_NE(s.error.find("while running job " + std::to_string(jobs[1])), std::string::npos) << s.error;
+      continue;
+    }
+    EXPECT_EQ(s.state, JobState::kDone) << "job " << i << ": " << s.error;
+    EXPECT_EQ(reinterpret_cast<const float*>(buffers[i]->outputs[0].data)[0], float(i)) << "job " << i;
+  }
+}
+
 TEST(Isolation, ACrashingJobCostsItsBatchOnly) {
   TestRunnerOptions o;
   o.batch = 4;

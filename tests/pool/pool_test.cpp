@@ -177,6 +177,56 @@ TEST(Pool, AnImageThatCannotBeLoadedIsNamedAndTheRestOfItsBatchRuns) {
   EXPECT_EQ(got.outputs.count(7), 0u);
 }
 
+// A runner that asks for `jobs` in flight and records how many it had at most.
+class CountingRunner : public Runner {
+ public:
+  CountingRunner(std::unique_ptr<Runner> r, int jobs) : r_(std::move(r)), jobs_(jobs) {}
+  std::string name() const override { return r_->name(); }
+  const std::vector<TensorInfo>& input_tensors() const override { return r_->input_tensors(); }
+  const std::vector<TensorInfo>& output_tensors() const override { return r_->output_tensors(); }
+  int jobs_in_flight() const override { return jobs_; }
+  std::uint32_t execute_async(JobBuffers& b) override {
+    const std::uint32_t id = r_->execute_async(b);
+    const int now = ++outstanding;
+    for (int m = most.load(); now > m && !most.compare_exchange_weak(m, now);) {}
+    return id;
+  }
+  JobStatus wait(std::uint32_t job, int timeout_ms) override {
+    JobStatus s = r_->wait(job, timeout_ms);
+    --outstanding;
+    return s;
+  }
+  std::atomic<int> outstanding{0}, most{0};
+
+ private:
+  std::unique_ptr<Runner> r_;
+  int jobs_;
+};
+
+TEST(Pool, EachRunnerHasTheJobsItAsksForSubmittedAtOnce) {
+  // 2 ms jobs: the preprocess threads keep far ahead, so the runner's own number is reached.
+  for (int jobs : {1, 2, 3}) {
+    TestRunnerOptions o;
+    o.batch = 1;
+    o.latency_ms = 2;
+    CountingRunner r(make_test_runner(o), jobs);
+    Collected got;
+    PoolStats s = run_pool({&r}, 30, load_index, got.sink());
+    EXPECT_TRUE(s.complete()) << s.stop_reason;
+    EXPECT_EQ(got.outputs.size(), 30u);
+    EXPECT_EQ(r.most.load(), jobs) << jobs << " asked for";
+  }
+  TestRunnerOptions o;
+  o.batch = 1;
+  o.latency_ms = 2;
+  CountingRunner r(make_test_runner(o), 3);
+  PoolOptions po;
+  po.jobs_per_runner = 2;  // the caller's number wins
+  Collected got;
+  EXPECT_TRUE(run_pool({&r}, 30, load_index, got.sink(), po).complete());
+  EXPECT_EQ(r.most.load(), 2);
+}
+
 TEST(Pool, AHungRunnerTimesOutIsRetiredAndTheOthersFinish) {
   TestRunnerOptions o;
   o.batch = 2;

@@ -137,6 +137,7 @@ RunnerInfo decode_runner_info(const std::string& text) {
 
 Layout layout_of(const RunnerInfo& info) {
   Layout l;
+  l.total = 64;  // JobProgress
   auto add = [&](const TensorInfo& t) {
     const std::size_t bytes = static_cast<std::size_t>(element_count(t.shape)) * size_of(t.type);
     l.offsets.push_back(l.total);
@@ -145,7 +146,6 @@ Layout layout_of(const RunnerInfo& info) {
   };
   for (const auto& t : info.inputs) add(t);
   for (const auto& t : info.outputs) add(t);
-  if (l.total == 0) l.total = 64;
   return l;
 }
 

@@ -2,6 +2,7 @@
 // a fixed header then text, and a file descriptor with kBuffers.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -53,7 +54,17 @@ struct RunnerInfo {
 std::string encode(const RunnerInfo& info);
 RunnerInfo decode_runner_info(const std::string& text);  // throws Error for a malformed one
 
-// Bytes of each tensor's block in a job's shared memory, and where each starts (64-aligned).
+// The start of a job's shared memory: how far the worker got with the job last run on it, so
+// that the parent knows, when the worker dies, which job it died in and which had finished.
+struct JobProgress {
+  enum Phase : std::uint32_t { kQueued = 0, kStarting = 1, kStarted = 2, kFinished = 3 };
+  std::atomic<std::uint32_t> job{0};
+  std::atomic<std::uint32_t> phase{kQueued};  // of `job`; kFinished: done, outputs written
+  double device_ms = 0;                       // set before kFinished
+};
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
+
+// A job's shared memory: its JobProgress, then each tensor's block (64-aligned).
 struct Layout {
   std::vector<std::size_t> offsets, sizes;  // inputs, then outputs
   std::size_t total = 0;

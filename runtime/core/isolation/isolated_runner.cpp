@@ -10,7 +10,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
-#include <set>
+#include <optional>
 
 #include "dpurun/error.h"
 #include "dpurun/isolation.h"
@@ -67,6 +67,9 @@ class IsolatedRunner : public Runner {
   const std::vector<TensorInfo>& input_tensors() const override { return first_.inputs; }
   const std::vector<TensorInfo>& output_tensors() const override { return first_.outputs; }
   double flops_per_image() const override { return first_.flops_per_image; }
+  // One more than in process: a job's answer takes a round trip through the worker before the
+  // pool can submit the next.
+  int jobs_in_flight() const override { return 3; }
 
   std::unique_ptr<JobBuffers> allocate_buffers() override {
     std::lock_guard lock(mutex_);
@@ -101,17 +104,14 @@ class IsolatedRunner : public Runner {
       done_[id] = JobStatus{JobState::kLost, lost_reason_, 0};
       return id;
     }
-    // The worker waits for the job without a limit: the bound is wait()'s, which kills it.
-    Header h{Kind::kRun, id, b.slot, -1};
-    if (!send_message(socket_, Message{h, ""})) {
-      died_locked("while being sent job " + std::to_string(id));
-      done_[id] = JobStatus{JobState::kFailed, cause_, 0};
-      return id;
-    }
-    in_flight_.insert(id);
+    in_flight_[id] = b.slot;
+    if (!send_run(id, b.slot)) died_locked();
     return id;
   }
 
+  // The worker starts jobs as they come and finishes them in that order, noting each step in
+  // the job's memory (JobProgress): when it dies or is killed, the job it died in fails, the
+  // ones that finished keep their outputs, and the rest go to the next worker.
   JobStatus wait(std::uint32_t job, int timeout_ms) override {
     std::lock_guard lock(mutex_);
     const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms);
@@ -127,16 +127,18 @@ class IsolatedRunner : public Runner {
         left = static_cast<int>(std::max<std::int64_t>(
             0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count()));
       std::optional<Message> m = receive_message_soon(socket_, left);
-      if (!m) {  // the job outlived its timeout: the worker goes, and with it the job
-        const std::string what = "job " + std::to_string(job) + " did not finish within " +
-                                 std::to_string(timeout_ms) + " ms; its worker process was killed";
+      if (!m) {  // a job outlived the timeout: the worker goes, and with it that job
         stop_worker(0);
-        fail_in_flight(what);
+        if (auto culprit = settle_locked(job)) {
+          cause_ = "job " + std::to_string(*culprit) + " did not finish within " + std::to_string(timeout_ms) +
+                   " ms; its worker process was killed";
+          fail_locked(*culprit, cause_);
+        }
         restart_locked();
         continue;
       }
       if (m->header.kind == Kind{}) {
-        died_locked("while running job " + std::to_string(job));
+        died_locked();
         continue;
       }
       if (m->header.kind != Kind::kDone) continue;
@@ -146,8 +148,9 @@ class IsolatedRunner : public Runner {
       if (state == JobState::kTimeout) {  // it may still use the memory: a fresh worker
         done_[m->header.job].state = JobState::kFailed;
         done_[m->header.job].error += "; its worker process was restarted";
+        cause_ = done_[m->header.job].error;
         stop_worker(0);
-        fail_in_flight("its worker process was restarted after job " + std::to_string(m->header.job) + " timed out");
+        settle_locked();
         restart_locked();
       }
     }
@@ -218,19 +221,61 @@ class IsolatedRunner : public Runner {
     return s;
   }
 
-  // The worker ended on its own: every job it had fails with the cause.
-  void died_locked(const std::string& when) {
+  // The worker ended on its own: the job it died in fails with the cause.
+  void died_locked() {
+    // Answers it sent before it ended are still in the channel.
+    while (auto m = receive_message(socket_, 0)) {
+      if (m->header.kind == Kind{}) break;
+      if (m->header.kind != Kind::kDone) continue;
+      in_flight_.erase(m->header.job);
+      done_[m->header.job] = JobStatus{static_cast<JobState>(m->header.value), m->text, m->header.device_ms};
+    }
     const int status = close_worker(1000);
     const std::string said = trim(read_output_and_close());
-    cause_ = "its worker process ended (" + describe_exit(status) + ") " + when +
-             (said.empty() ? "" : "; it wrote: " + said.substr(said.size() > 1500 ? said.size() - 1500 : 0));
-    fail_in_flight(cause_);
+    if (auto culprit = settle_locked()) {
+      cause_ = "its worker process ended (" + describe_exit(status) + ") while running job " + std::to_string(*culprit) +
+               (said.empty() ? "" : "; it wrote: " + said.substr(said.size() > 1500 ? said.size() - 1500 : 0));
+      fail_locked(*culprit, cause_);
+    }
     restart_locked();
   }
 
-  void fail_in_flight(const std::string& why) {
-    for (auto id : in_flight_) done_[id] = JobStatus{JobState::kFailed, why, 0};
-    in_flight_.clear();
+  // After the worker is gone: jobs it finished are done, and of the others, the one it died in
+  // is returned: `waited` (the job that outlived a timeout), else the one it was starting, else
+  // the oldest it had started, else the oldest.
+  std::optional<std::uint32_t> settle_locked(std::optional<std::uint32_t> waited = std::nullopt) {
+    std::optional<std::uint32_t> starting, started;
+    for (auto it = in_flight_.begin(); it != in_flight_.end();) {
+      const auto* p = reinterpret_cast<const JobProgress*>(memory_.at(it->second).base);
+      const auto phase = p->phase.load(std::memory_order_acquire);
+      if (p->job.load(std::memory_order_relaxed) != it->first) {
+        ++it;
+        continue;
+      }
+      if (phase == JobProgress::kFinished) {
+        done_[it->first] = JobStatus{JobState::kDone, "", p->device_ms};
+        it = in_flight_.erase(it);
+        continue;
+      }
+      if (phase == JobProgress::kStarting) starting = it->first;
+      if (phase == JobProgress::kStarted && !started) started = it->first;
+      ++it;
+    }
+    if (waited && in_flight_.count(*waited)) return waited;
+    if (starting) return starting;
+    if (started) return started;
+    if (!in_flight_.empty()) return in_flight_.begin()->first;
+    return std::nullopt;
+  }
+
+  void fail_locked(std::uint32_t job, const std::string& why) {
+    done_[job] = JobStatus{JobState::kFailed, why, 0};
+    in_flight_.erase(job);
+  }
+
+  bool send_run(std::uint32_t job, std::uint32_t slot) {
+    // The worker waits for the job without a limit: the bound is wait()'s, which kills it.
+    return send_message(socket_, Message{Header{Kind::kRun, job, slot, -1}, ""});
   }
 
   void send_buffers(std::uint32_t slot) {
@@ -244,8 +289,22 @@ class IsolatedRunner : public Runner {
     close(m.fd);
   }
 
+  // Starts the next worker, gives it every job's memory and the jobs that had not started; when
+  // there can be no next worker, those jobs are lost.
   void restart_locked() {
-    if (lost_ || alive()) return;
+    if (alive()) return;
+    if (!lost_) start_next_locked();
+    if (lost_) {
+      for (const auto& [id, slot] : in_flight_) done_[id] = JobStatus{JobState::kLost, lost_reason_, 0};
+      in_flight_.clear();
+      return;
+    }
+    for (const auto& [slot, m] : memory_) send_buffers(slot);
+    for (const auto& [id, slot] : in_flight_)
+      if (!send_run(id, slot)) break;  // a dead worker shows in wait()
+  }
+
+  void start_next_locked() {
     if (restarts_ >= o_.max_restarts) {
       lost_ = true;
       lost_reason_ = name() + ": its worker process was restarted " + std::to_string(restarts_) +
@@ -264,9 +323,7 @@ class IsolatedRunner : public Runner {
       stop_worker(0);
       lost_ = true;
       lost_reason_ = name() + ": its restarted worker has other tensors than the first";
-      return;
     }
-    for (const auto& [slot, m] : memory_) send_buffers(slot);
   }
 
   WorkerCommand command_;
@@ -279,7 +336,7 @@ class IsolatedRunner : public Runner {
   int socket_ = -1, output_ = -1;
   pid_t pid_ = -1;
   std::uint32_t next_job_ = 0;
-  std::set<std::uint32_t> in_flight_;
+  std::map<std::uint32_t, std::uint32_t> in_flight_;  // job → slot, sent and not answered
   std::map<std::uint32_t, JobStatus> done_;
   int restarts_ = 0;
   bool lost_ = false;

@@ -1,12 +1,17 @@
-// The worker's side of an isolated runner: one thread that maps the job memory its parent sends
-// and runs each job to its end.
+// The worker's side of an isolated runner: it maps the job memory its parent sends, starts each
+// job as it arrives and answers each as it ends, recording its progress in the job's memory.
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <condition_variable>
+#include <deque>
 #include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "dpurun/error.h"
 #include "dpurun/isolation.h"
@@ -19,6 +24,7 @@ using namespace isolation;
 
 struct Slot {
   std::byte* base = nullptr;
+  JobProgress* progress = nullptr;  // at base
   std::size_t bytes = 0;
   std::unique_ptr<JobBuffers> buffers;
   bool copy = false;  // the runner has memory of its own: copy in and out
@@ -60,20 +66,74 @@ int serve_worker(int channel, const std::function<std::unique_ptr<Runner>()>& ma
   const Layout layout = layout_of(info);
   if (!send_message(channel, Message{Header{Kind::kReady}, encode(info)})) return 0;
 
-  std::map<std::uint32_t, Slot> slots;
+  // This thread takes the parent's messages and starts each job as it comes; `waiter` waits for
+  // the jobs in the order they started and answers. So the next job is queued on the device
+  // before the current one ends, as in process.
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::map<std::uint32_t, Slot> slots;  // under mutex
+  struct Started {
+    std::uint32_t job, slot, id;
+    std::optional<JobStatus> failed;  // it could not start
+  };
+  std::deque<Started> started;  // under mutex
+  bool quit = false;            // under mutex
+  std::thread waiter([&] {
+    for (;;) {
+      std::unique_lock lock(mutex);
+      cv.wait(lock, [&] { return quit || !started.empty(); });
+      if (started.empty()) return;
+      Started j = started.front();
+      started.pop_front();
+      auto it = slots.find(j.slot);
+      Slot* s = it == slots.end() ? nullptr : &it->second;
+      lock.unlock();
+      JobStatus st;
+      if (j.failed || !s) {
+        st = j.failed ? *j.failed : JobStatus{JobState::kFailed, "worker: no job memory " + std::to_string(j.slot), 0};
+      } else {
+        try {
+          st = runner->wait(j.id, -1);  // the parent bounds it: it kills this process
+          if (s->copy && st.state == JobState::kDone) copy_blocks(s->buffers->outputs, s->base, layout, info.inputs.size(), false);
+        } catch (const std::exception& e) {
+          st = JobStatus{JobState::kFailed, e.what(), 0};
+        }
+      }
+      if (s && st.state == JobState::kDone) {
+        s->progress->device_ms = st.device_ms;
+        s->progress->phase.store(JobProgress::kFinished, std::memory_order_release);
+      }
+      Header reply{Kind::kDone, j.job, j.slot, static_cast<std::int32_t>(st.state)};
+      reply.device_ms = st.device_ms;
+      // After a kTimeout the job may still use the memory: the parent restarts this worker.
+      send_message(channel, Message{reply, st.error});  // a parent that is gone shows to the receiver
+    }
+  });
+  auto end = [&](int code) {
+    {
+      std::lock_guard lock(mutex);
+      quit = true;
+    }
+    cv.notify_all();
+    waiter.join();
+    return code;
+  };
+
   for (;;) {
-    std::optional<Message> m = receive_message_soon(channel, -1);
-    if (!m || m->header.kind == Kind{} || m->header.kind == Kind::kQuit) return 0;  // the parent went
+    std::optional<Message> m = receive_message(channel, -1);
+    if (!m || m->header.kind == Kind{} || m->header.kind == Kind::kQuit) return end(0);  // the parent went
     if (m->header.kind == Kind::kBuffers) {
-      Slot& s = slots[m->header.slot];
-      s.bytes = m->header.bytes;
-      void* p = mmap(nullptr, s.bytes, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
+      void* p = mmap(nullptr, m->header.bytes, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
       close(m->fd);
       if (p == MAP_FAILED) {
         std::fprintf(stderr, "dpurun worker: cannot map job memory: %s\n", std::strerror(errno));
-        return 10 + static_cast<int>(ErrorCode::kIo);
+        std::_Exit(10 + static_cast<int>(ErrorCode::kIo));
       }
+      std::lock_guard lock(mutex);
+      Slot& s = slots[m->header.slot];
+      s.bytes = m->header.bytes;
       s.base = static_cast<std::byte*>(p);
+      s.progress = reinterpret_cast<JobProgress*>(s.base);
       std::vector<std::byte*> in, out;
       for (std::size_t i = 0; i < info.inputs.size(); ++i) in.push_back(s.base + layout.offsets[i]);
       for (std::size_t i = 0; i < info.outputs.size(); ++i) out.push_back(s.base + layout.offsets[info.inputs.size() + i]);
@@ -85,30 +145,33 @@ int serve_worker(int channel, const std::function<std::unique_ptr<Runner>()>& ma
       continue;
     }
     if (m->header.kind == Kind::kRelease) {
+      std::lock_guard lock(mutex);
       slots.erase(m->header.slot);
       continue;
     }
     if (m->header.kind != Kind::kRun) continue;
-    Header reply{Kind::kDone, m->header.job, m->header.slot};
-    JobStatus st;
-    auto it = slots.find(m->header.slot);
+    Started j{m->header.job, m->header.slot, 0, std::nullopt};
+    std::unique_lock lock(mutex);
+    auto it = slots.find(j.slot);
     if (it == slots.end()) {
-      st = JobStatus{JobState::kFailed, "worker: no job memory " + std::to_string(m->header.slot), 0};
+      j.failed = JobStatus{JobState::kFailed, "worker: no job memory " + std::to_string(j.slot), 0};
     } else {
       Slot& s = it->second;
+      lock.unlock();
+      s.progress->job.store(j.job, std::memory_order_relaxed);
+      s.progress->phase.store(JobProgress::kStarting, std::memory_order_release);
       try {
         if (s.copy) copy_blocks(s.buffers->inputs, s.base, layout, 0, true);
-        const std::uint32_t id = runner->execute_async(*s.buffers);
-        st = runner->wait(id, m->header.value);
-        if (s.copy && st.state == JobState::kDone) copy_blocks(s.buffers->outputs, s.base, layout, info.inputs.size(), false);
+        j.id = runner->execute_async(*s.buffers);
       } catch (const std::exception& e) {
-        st = JobStatus{JobState::kFailed, e.what(), 0};
+        j.failed = JobStatus{JobState::kFailed, e.what(), 0};
       }
+      s.progress->phase.store(JobProgress::kStarted, std::memory_order_release);
+      lock.lock();
     }
-    reply.value = static_cast<std::int32_t>(st.state);
-    reply.device_ms = st.device_ms;
-    // After a kTimeout the job may still use the memory: the parent restarts this worker.
-    if (!send_message(channel, Message{reply, st.error})) return 0;
+    started.push_back(j);
+    lock.unlock();
+    cv.notify_one();
   }
 }
 

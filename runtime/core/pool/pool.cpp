@@ -1,6 +1,7 @@
 // The runner pool. Preprocess threads take the next batch from the feed, fill a free buffer set
-// of some runner and queue it to that runner; each runner's thread submits its queued sets, waits, and delivers
-// the outputs. Buffer sets are the bounded queues: a runner has queue_depth of them.
+// of some runner and queue it to that runner; each runner's thread keeps its jobs in flight
+// (Runner::jobs_in_flight) submitted, waits for each in turn, and delivers the outputs. Buffer sets are the
+// bounded queues: a runner has queue_depth of them.
 #include "dpurun/pool.h"
 
 #include <algorithm>
@@ -43,12 +44,19 @@ class Pool {
                    size_of(in.type);
     const auto& out = runners_[0]->output_tensors()[0];
     out_elems_ = static_cast<std::size_t>(element_count(Shape(out.shape.begin() + 1, out.shape.end())));
-    const int depth = std::max(1, o_.queue_depth);
     ready_.resize(runners_.size());
     retired_.assign(runners_.size(), false);
     stats_.images_per_runner.assign(runners_.size(), 0);
-    for (int d = 0; d < depth; ++d)  // interleaved, so that every runner gets work early
+    int most = 0;
+    for (auto* r : runners_) {
+      const int jobs = std::max(1, o_.jobs_per_runner > 0 ? o_.jobs_per_runner : r->jobs_in_flight());
+      jobs_in_flight_.push_back(static_cast<std::size_t>(jobs));
+      depth_.push_back(std::max(o_.queue_depth, jobs + 2));
+      most = std::max(most, depth_.back());
+    }
+    for (int d = 0; d < most; ++d)  // interleaved, so that every runner gets work early
       for (std::size_t r = 0; r < runners_.size(); ++r) {
+        if (d >= depth_[r]) continue;
         auto slot = std::make_unique<Slot>();
         slot->runner = r;
         slot->buffers = runners_[r]->allocate_buffers();
@@ -195,76 +203,82 @@ class Pool {
     if (count < batch_) std::memset(in.data + count * image_bytes_, 0, (batch_ - count) * image_bytes_);
   }
 
-  // A finished job whose outputs are not delivered yet.
-  struct Finished {
+  // A job submitted to a runner; once waited for, its outcome.
+  struct Job {
     Slot* slot = nullptr;
+    std::optional<std::uint32_t> id;  // none when it could not start
     JobStatus status;
+    Clock::time_point submitted;
     double run_ms = 0;
   };
 
-  // Each runner's thread submits its next job before delivering the previous one's outputs, so
-  // that the device does not wait on the host's bookkeeping.
-  void run_loop(std::size_t r) {
-    Runner& runner = *runners_[r];
-    std::vector<float> out(out_elems_);
-    std::optional<Finished> prev;
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      if (prev && ready_[r].empty()) {  // nothing to overlap with: deliver now
-        lock.unlock();
-        if (!finish(r, *prev, out)) return;
-        prev.reset();
-        lock.lock();
-        continue;
-      }
-      cv_.wait_for(lock, kPoll, [&] { return !ready_[r].empty() || all_done() || cancelled(); });
-      if (cancelled()) {
-        if (o_.jobs.cancel && o_.jobs.cancel->load()) stop_locked("cancelled");
-        lock.unlock();
-        if (prev) finish(r, *prev, out);
-        return;
-      }
-      if (ready_[r].empty()) {
-        if (all_done()) return;
-        continue;
-      }
+  Job submit(Runner& runner, Slot* s) {
+    Job j{s, std::nullopt, {}, Clock::now(), 0};
+    try {
+      j.id = runner.execute_async(*s->buffers);
+    } catch (const std::exception& e) {
+      j.status = JobStatus{JobState::kFailed, e.what(), 0};
+    }
+    return j;
+  }
+
+  // Submits ready jobs until the runner has its jobs in flight (none once cancelled).
+  void top_up(std::size_t r, std::deque<Job>& running, std::unique_lock<std::mutex>& lock) {
+    while (!cancelled() && running.size() < jobs_in_flight_[r] && !ready_[r].empty()) {
       Slot* s = ready_[r].front();
       ready_[r].pop_front();
       lock.unlock();
-
-      Finished f{s, {}, 0};
-      auto t0 = Clock::now();
-      std::optional<std::uint32_t> job;
-      try {
-        job = runner.execute_async(*s->buffers);
-      } catch (const std::exception& e) {
-        f.status = JobStatus{JobState::kFailed, e.what(), 0};
-      }
-      if (prev) {  // the device is busy with `s` meanwhile
-        if (!finish(r, *prev, out)) return;
-        prev.reset();
-      }
-      if (job) {
-        try {
-          f.status = runner.wait(*job, o_.jobs.timeout_ms);
-        } catch (const std::exception& e) {
-          f.status = JobStatus{JobState::kFailed, e.what(), 0};
-        }
-      }
-      f.run_ms = f.status.device_ms > 0 ? f.status.device_ms : ms_between(t0, Clock::now());
-      if (f.status.state == JobState::kTimeout || f.status.state == JobState::kLost) {
-        finish(r, f, out);
-        return;
-      }
-      prev = f;
+      running.push_back(submit(*runners_[r], s));
       lock.lock();
     }
   }
 
-  // Delivers a finished job's outputs and returns its buffers; false when the runner is retired.
-  bool finish(std::size_t r, const Finished& f, std::vector<float>& out) {
-    Slot* s = f.slot;
-    const JobStatus& st = f.status;
+  // Each runner's thread keeps its jobs in flight submitted, waits for the oldest, submits the
+  // next and only then delivers the outputs, so that the device does not wait on the host.
+  void run_loop(std::size_t r) {
+    Runner& runner = *runners_[r];
+    std::vector<float> out(out_elems_);
+    std::deque<Job> running;
+    Clock::time_point last_end{};  // when the previous job was seen to end
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      if (o_.jobs.cancel && o_.jobs.cancel->load()) stop_locked("cancelled");
+      top_up(r, running, lock);
+      if (running.empty()) {  // running jobs finish after a cancel; nothing new starts
+        if (cancelled() || (ready_[r].empty() && all_done())) return;
+        cv_.wait_for(lock, kPoll, [&] { return !ready_[r].empty() || all_done() || cancelled(); });
+        continue;
+      }
+      lock.unlock();
+      Job j = std::move(running.front());
+      running.pop_front();
+      if (j.id) {
+        try {
+          j.status = runner.wait(*j.id, o_.jobs.timeout_ms);
+        } catch (const std::exception& e) {
+          j.status = JobStatus{JobState::kFailed, e.what(), 0};
+        }
+      }
+      // Runner time: from when the job could start (submitted, the previous one ended) to its end.
+      const auto end = Clock::now();
+      j.run_ms = j.status.device_ms > 0 ? j.status.device_ms : ms_between(std::max(j.submitted, last_end), end);
+      last_end = end;
+      const bool retire = j.status.state == JobState::kTimeout || j.status.state == JobState::kLost;
+      if (!retire) {
+        lock.lock();
+        top_up(r, running, lock);
+        lock.unlock();
+      }
+      if (!finish(r, j, out, running)) return;
+      lock.lock();
+    }
+  }
+
+  // Delivers a job's outputs and returns its buffers. False when the job retired its runner:
+  // then the runner's other jobs (`running`) are handed to the other runners.
+  bool finish(std::size_t r, const Job& j, std::vector<float>& out, const std::deque<Job>& running) {
+    Slot* s = j.slot;
+    const JobStatus& st = j.status;
     const std::size_t first = s->first;
     std::size_t delivered = 0;
     if (st.state == JobState::kDone) {
@@ -280,7 +294,7 @@ class Pool {
     }
     std::lock_guard lock(mutex_);
     stats_.jobs++;
-    stats_.device_ms.push_back(f.run_ms);
+    stats_.device_ms.push_back(j.run_ms);
     stats_.end_to_end_ms.push_back(ms_between(s->started, Clock::now()));
     stats_.job_first_image.push_back(first);
     stats_.completed += delivered;
@@ -294,9 +308,10 @@ class Pool {
     }
     in_flight_--;
     if (st.state == JobState::kTimeout || st.state == JobState::kLost) {
-      // The job may still own its buffers, or the runner is gone: retire it, hand its queued
-      // batches back.
+      // The job may still own its buffers, or the runner is gone: retire it, hand its other
+      // batches back (those submitted after this one never ran to an answer).
       retired_[r] = true;
+      for (const Job& o : running) retry_.emplace_back(o.slot->first, o.slot->count);
       for (Slot* q : ready_[r]) retry_.emplace_back(q->first, q->count);
       ready_[r].clear();
       if (std::all_of(retired_.begin(), retired_.end(), [](bool b) { return b; }))
@@ -316,6 +331,8 @@ class Pool {
   const ResultSink& sink_;
   PoolOptions o_;
   std::size_t batch_ = 1, image_bytes_ = 0, out_elems_ = 0;
+  std::vector<std::size_t> jobs_in_flight_;  // per runner
+  std::vector<int> depth_;                   // buffer sets per runner
 
   std::mutex mutex_, sink_mutex_;
   std::condition_variable cv_;

@@ -49,6 +49,8 @@ class CpuRunner : public Runner {
   const std::vector<TensorInfo>& input_tensors() const override { return inputs_; }
   const std::vector<TensorInfo>& output_tensors() const override { return outputs_; }
 
+  int jobs_in_flight() const override { return 1; }  // it runs in execute_async
+
   std::uint32_t execute_async(JobBuffers& b) override {
     if (b.inputs.size() != 1 || b.outputs.size() != 1 ||
         b.inputs[0].bytes < static_cast<std::size_t>(element_count(inputs_[0].shape)) * size_of(inputs_[0].type) ||

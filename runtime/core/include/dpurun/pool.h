@@ -32,7 +32,11 @@ struct JobPolicy {
 
 struct PoolOptions {
   int preprocess_threads = 0;  // 0: one per core
-  int queue_depth = 3;         // buffer sets per runner: one running, one delivering, one filling
+  // Jobs each runner keeps submitted, so that its device starts the next one the moment one
+  // ends; 0: as many as the runner asks for (Runner::jobs_in_flight).
+  int jobs_per_runner = 0;
+  // Buffer sets per runner; 0: the jobs in flight, one delivering and one filling.
+  int queue_depth = 0;
   JobPolicy jobs;
   // Told of each failed image as it fails (with the pool's lock held: do not call back into it).
   std::function<void(const ImageFailure&)> on_failure;

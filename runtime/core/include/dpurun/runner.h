@@ -51,6 +51,10 @@ class Runner {
   // Multiply-adds × 2 per image, where the runner knows them (the CPU reference); else 0.
   virtual double flops_per_image() const { return 0; }
 
+  // Jobs to keep submitted so that the device never waits for the host between two: 2 (one
+  // running, the next queued); 1 for a runner that does the work in execute_async itself.
+  virtual int jobs_in_flight() const { return 2; }
+
   // Buffers for one job; the default is plain host memory.
   virtual std::unique_ptr<JobBuffers> allocate_buffers();
   // Buffers over memory the caller owns (e.g. shared with another process), one block per tensor
