@@ -37,7 +37,7 @@ std::string default_data() {
 }
 
 ResolvedModel resolve_model(const std::string& model, const std::string& manifest_arg,
-                            const std::string& variant) {
+                            const std::string& variant, bool unlisted_ok) {
   std::error_code ec;
   auto pick = [&](Manifest m, std::string file, std::string v) {
     if (file.empty()) file = m.model_file(v);
@@ -49,9 +49,19 @@ ResolvedModel resolve_model(const std::string& model, const std::string& manifes
     return ResolvedModel{std::move(m), std::move(file), std::move(v)};
   };
   bool is_json = fs::path(model).extension() == ".json" && !is_keras_architecture(model);
+  auto known = [](const std::vector<Manifest>& all) {
+    std::string names;
+    for (auto& m : all) names += "\n  " + m.name;
+    return "Known models (" + models_dir() + "):" + names;
+  };
   if (!manifest_arg.empty()) {
-    Manifest m = Manifest::load(manifest_arg, model_root());
-    return pick(std::move(m), is_json || !fs::exists(model, ec) ? "" : model, variant);
+    const std::string file = is_json || !fs::exists(model, ec) ? "" : model;
+    if (fs::exists(manifest_arg, ec) || fs::path(manifest_arg).extension() == ".json")
+      return pick(Manifest::load(manifest_arg, model_root()), file, variant);
+    auto all = load_manifests(models_dir(), model_root());
+    for (auto& m : all)
+      if (m.name == manifest_arg) return pick(m, file, variant);
+    throw Error(ErrorCode::kNotFound, "--manifest " + manifest_arg + ": no such manifest file or name. " + known(all));
   }
   if (is_json) return pick(Manifest::load(model, model_root()), "", variant);
 
@@ -60,15 +70,14 @@ ResolvedModel resolve_model(const std::string& model, const std::string& manifes
     if (m.name == model) return pick(m, "", variant);
   if (fs::is_regular_file(model, ec)) {
     if (auto listed = manifest_listing(model)) return std::move(*listed);
+    if (unlisted_ok) return ResolvedModel{manifest_for_file(model), model, "model"};
     throw Error(ErrorCode::kNotFound,
                 model + ": no manifest in " + models_dir() +
-                    " lists this file, so its preprocessing is unknown; write one (see "
-                    "models/README.md) and pass it with --manifest");
+                    " lists this file, so its preprocessing is unknown: give it on the command line "
+                    "(--channel-order, --scale, --mean, --std, --per-image-standardization, --resize; "
+                    "see --help), or a manifest with --manifest (see models/README.md)");
   }
-  std::string names;
-  for (auto& m : all) names += "\n  " + m.name;
-  throw Error(ErrorCode::kNotFound, model + ": no such model file or manifest. Known models (" +
-                                        models_dir() + "):" + names);
+  throw Error(ErrorCode::kNotFound, model + ": no such model file or manifest. " + known(all));
 }
 
 std::optional<ResolvedModel> manifest_listing(const std::string& file) {

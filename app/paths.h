@@ -19,10 +19,11 @@ struct ResolvedModel {
   std::string variant;
 };
 
-// `model` is a manifest name, a manifest .json, or a model file that a manifest lists.
-// `manifest` (optional) names the manifest explicitly.
+// `model` is a manifest name, a manifest .json, or a model file that a manifest lists (or any
+// model file, when `unlisted_ok`: then with manifest_for_file's defaults). `manifest`
+// (optional) names the manifest explicitly: a file or a name in models_dir().
 ResolvedModel resolve_model(const std::string& model, const std::string& manifest,
-                            const std::string& variant);
+                            const std::string& variant, bool unlisted_ok = false);
 
 // The manifest in models_dir() that lists `file`, if any (with the variant it is).
 std::optional<ResolvedModel> manifest_listing(const std::string& file);

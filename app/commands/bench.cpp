@@ -90,6 +90,7 @@ Command add_bench(CLI::App& app) {
     ResolvedModel rm;
     BenchSettings s;
     s.run = run_settings(a->run, rm);
+    if (write_manifest_if_asked(a->run, rm)) return kOk;
     s.threads = parse_list(a->threads, "--threads");
     s.batches = parse_list(a->batches, "--batch");
     s.scenario = a->sc;

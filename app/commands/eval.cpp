@@ -59,6 +59,7 @@ Command add_eval(CLI::App& app) {
   return {cmd, [args]() {
     ResolvedModel rm;
     EvalSettings s = run_settings(args->run, rm);
+    if (write_manifest_if_asked(args->run, rm)) return kOk;
     bool tty = !args->quiet && isatty(fileno(stderr));
     ProgressFn progress;
     if (tty)
@@ -81,9 +82,18 @@ Command add_eval(CLI::App& app) {
     }
     // The reference: a model name, manifest or file; a bare variant name of the same manifest
     // ("float") works too.
-    ResolvedModel ref = rm.manifest.files.count(args->reference)
+    ResolvedModel ref = rm.manifest.files.count(args->reference) && !rm.manifest.path.empty()
                             ? resolve_model(rm.manifest.path, "", args->reference)
-                            : resolve_model(args->reference, "", args->reference_variant);
+                            : resolve_model(args->reference, "", args->reference_variant, true);
+    if (ref.manifest.path.empty()) {  // a file no manifest lists: this model's preprocessing
+      Manifest m = rm.manifest;
+      m.name = ref.manifest.name;
+      m.files = ref.manifest.files;
+      m.default_variant = ref.manifest.default_variant;
+      m.weights_from.clear();
+      m.path.clear();
+      ref.manifest = std::move(m);
+    }
     EvalSettings rs = s;  // the reference runs on the CPU
     rs.backend.name = "cpu";
     rs.backend.model.weights_from.clear();

@@ -12,7 +12,7 @@ namespace dpurun::app {
 
 Command add_inspect(CLI::App& app) {
   struct Args {
-    std::string file;
+    std::string file, weights;
     bool json = false;
   };
   auto args = std::make_shared<Args>();
@@ -20,8 +20,11 @@ Command add_inspect(CLI::App& app) {
       "inspect", "Show what a model file holds (.pb, .xmodel) and what the CPU reference runs");
   cmd->add_option("file", args->file, "Model file")->required();
   cmd->add_flag("--json", args->json, "Machine-readable output");
+  cmd->add_option("-w,--weights,--weights-from", args->weights,
+                  "Where the weights are: a Keras architecture .json's .h5, a compiled .xmodel's "
+                  "quantized .xmodel");
   return {cmd, [args]() {
-            ModelInfo info = inspect_model(args->file);
+            ModelInfo info = inspect_model(args->file, args->weights);
             // The manifest that lists the file says how its images are prepared; for an int8
             // input, which conversion `eval` uses.
             std::optional<ResolvedModel> listed;

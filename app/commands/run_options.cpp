@@ -1,6 +1,10 @@
 #include "commands/run_options.h"
 
+#include <fmt/format.h>
+
+#include <cmath>
 #include <csignal>
+#include <cstdio>
 
 namespace dpurun::app {
 namespace {
@@ -42,6 +46,33 @@ void add_run_options(CLI::App* cmd, RunArgs& a) {
   cmd->add_option("--resize-interpolation", a.settings.resize_interpolation,
                   "How images are resized to the model's size: nearest, linear, area or cubic (OpenCV's); "
                   "default: the manifest's");
+  // Preprocessing: what a manifest's "preprocess", "input", "output" and "classes" say.
+  const char* pre = "Preprocessing (for a model no manifest lists, or over its manifest)";
+  cmd->add_option("--channel-order", a.pre.channel_order, "rgb, bgr or gray: the channels the model was trained on")
+      ->group(pre)
+      ->transform(CLI::IsMember({"rgb", "bgr", "gray"}, CLI::ignore_case));
+  cmd->add_option("--scale", a.pre.scale, "Pixels (0..255) are multiplied by this first, e.g. 1/255")->group(pre);
+  cmd->add_option("--mean", a.pre.mean, "Subtracted after scaling: one value per channel (comma-separated) or one for all")
+      ->group(pre)
+      ->delimiter(',');
+  cmd->add_option("--std", a.pre.std, "Divided by after the mean: one per channel or one for all")
+      ->group(pre)
+      ->delimiter(',');
+  cmd->add_flag("--per-image-standardization", a.pre.per_image_standardization,
+                "Then (x - mean(x)) / max(stddev(x), 1/sqrt(N)) per image, as tf.image.per_image_standardization")
+      ->group(pre);
+  cmd->add_option("--resize", a.pre.resize, "Resize images to HEIGHTxWIDTH first")->group(pre);
+  cmd->add_option("--output-kind", a.pre.output_kind, "probabilities (softmax in the model) or logits")
+      ->group(pre)
+      ->check(CLI::IsMember({"probabilities", "logits"}));
+  cmd->add_option("--input-tensor", a.pre.input_tensor, "The model's input tensor, where it has several")->group(pre);
+  cmd->add_option("--output-tensor", a.pre.output_tensor, "The model's output tensor; default: its only sink")->group(pre);
+  cmd->add_option("--classes", a.pre.classes, "Class names in output order (comma-separated); default: the data set's")
+      ->group(pre)
+      ->delimiter(',');
+  cmd->add_option("--write-manifest", a.pre.write_manifest,
+                  "Write the manifest these options make (model, preprocessing, classes) to FILE and stop")
+      ->group(pre);
   cmd->add_option("-n,--limit", a.settings.limit, "Use N images spread evenly over the set (0: all)");
   cmd->add_option("--kernels", a.kernels, "fast (oneDNN) or reference (plain loops)")
       ->capture_default_str()
@@ -52,8 +83,93 @@ void add_run_options(CLI::App* cmd, RunArgs& a) {
                   "from (its weights run once ops, shapes and fix points are checked to agree)");
 }
 
+bool PreprocessArgs::any() const {
+  return !channel_order.empty() || !scale.empty() || !mean.empty() || !std.empty() || per_image_standardization ||
+         !resize.empty() || !output_kind.empty() || !input_tensor.empty() || !output_tensor.empty() ||
+         !classes.empty();
+}
+
+namespace {
+
+[[noreturn]] void bad_option(const std::string& option, const std::string& what) {
+  throw Error(ErrorCode::kInvalidArgument, option + ": " + what);
+}
+
+// "0.5", "1/255", "2/127.5".
+float parse_scale(const std::string& text) {
+  std::size_t used = 0;
+  try {
+    const auto slash = text.find('/');
+    double v = std::stod(text.substr(0, slash), &used);
+    if (used != text.substr(0, slash).size()) throw std::invalid_argument(text);
+    if (slash != std::string::npos) {
+      const std::string d = text.substr(slash + 1);
+      const double div = std::stod(d, &used);
+      if (used != d.size() || div == 0) throw std::invalid_argument(text);
+      v /= div;
+    }
+    if (!std::isfinite(v) || v == 0) throw std::invalid_argument(text);
+    return static_cast<float>(v);
+  } catch (const std::logic_error&) {
+    bad_option("--scale", "'" + text + "' is not a non-zero number or ratio (e.g. 0.5 or 1/255)");
+  }
+}
+
+// One value per channel; a single value stands for every channel.
+std::vector<float> per_channel(const std::string& option, std::vector<float> v, std::size_t channels) {
+  if (v.size() == 1) v.assign(channels, v[0]);
+  if (v.size() != channels)
+    bad_option(option, std::to_string(v.size()) + " values for " + std::to_string(channels) +
+                           " channel(s); give one per channel, or one for all");
+  return v;
+}
+
+void apply(const PreprocessArgs& a, Manifest& m) {
+  auto& pp = m.preprocessing;
+  using Order = Preprocessing::ChannelOrder;
+  if (!a.channel_order.empty()) {
+    const Order before = pp.channel_order;
+    pp.channel_order = a.channel_order == "bgr" ? Order::kBGR : a.channel_order == "gray" ? Order::kGray : Order::kRGB;
+    if ((before == Order::kGray) != (pp.channel_order == Order::kGray)) {  // other channels: defaults
+      const std::size_t c = pp.channel_order == Order::kGray ? 1 : 3;
+      pp.mean.assign(c, 0.f);
+      pp.std.assign(c, 1.f);
+    }
+  }
+  const std::size_t channels = pp.channel_order == Order::kGray ? 1 : 3;
+  if (!a.scale.empty()) pp.scale = parse_scale(a.scale);
+  if (!a.mean.empty()) pp.mean = per_channel("--mean", a.mean, channels);
+  if (!a.std.empty()) pp.std = per_channel("--std", a.std, channels);
+  for (float s : pp.std)
+    if (s == 0.f || !std::isfinite(s)) bad_option("--std", "must be finite and not 0");
+  if (a.per_image_standardization) pp.per_image_standardization = true;
+  if (!a.resize.empty()) {
+    int h = 0, w = 0;
+    char x = 0, rest = 0;
+    if (std::sscanf(a.resize.c_str(), "%d%c%d%c", &h, &x, &w, &rest) != 3 || (x != 'x' && x != ',') || h <= 0 || w <= 0)
+      bad_option("--resize", "'" + a.resize + "' is not HEIGHTxWIDTH (e.g. 32x32)");
+    pp.resize_height = h;
+    pp.resize_width = w;
+  }
+  if (!a.output_kind.empty()) m.output_kind = a.output_kind;
+  if (!a.input_tensor.empty()) m.input_name = a.input_tensor;
+  if (!a.output_tensor.empty()) m.output_name = a.output_tensor;
+  if (!a.classes.empty()) m.classes = a.classes;
+}
+
+}  // namespace
+
+bool write_manifest_if_asked(const RunArgs& a, const ResolvedModel& rm) {
+  if (a.pre.write_manifest.empty()) return false;
+  const Manifest m = with_overrides(a.settings, rm.manifest);
+  write_file_atomically(a.pre.write_manifest, m.to_json());
+  fmt::print("wrote {} (model {}, pass it with --manifest)\n", a.pre.write_manifest, m.name);
+  return true;
+}
+
 EvalSettings run_settings(const RunArgs& a, ResolvedModel& rm) {
-  rm = resolve_model(a.model, a.manifest, a.variant);
+  rm = resolve_model(a.model, a.manifest, a.variant, a.pre.any() || !a.pre.write_manifest.empty());
+  apply(a.pre, rm.manifest);
   EvalSettings s = a.settings;
   s.model_file = rm.file;
   s.manifest = rm.manifest.path;

@@ -513,3 +513,104 @@ TEST(CliBench, BadSettingsAreRefusedBeforeAnythingRuns) {
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// The CLI with DPURUN_MODELS at an empty folder: no manifest lists any file.
+test::CliResult run_cli_without_manifests(const std::string& args) {
+  auto empty = test::temp_dir() / "no-manifests";
+  std::filesystem::create_directories(empty);
+  std::string cmd = "DPURUN_MODELS=" + empty.string() + " ";
+  for (const auto& a : test::cli_argv()) cmd += a + " ";
+  return test::run_command(cmd + args);
+}
+
+std::vector<int> top1_predictions(const std::filesystem::path& report) {
+  return nlohmann::json::parse(test::read_file(report))["predictions"]["top1"].get<std::vector<int>>();
+}
+
+TEST(Cli, AModelNoManifestListsRunsWithItsPreprocessingOnTheCommandLine) {
+  const auto model = test::shared("models/tf-resnet56-cifar10/quantize_eval_model.pb");
+  DPURUN_REQUIRE_SHARED(model);
+  DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
+  const auto dir = test::temp_dir();
+  // Without its preprocessing it is refused, saying how to give it.
+  auto r = run_cli_without_manifests("eval -q -n 10 --model " + model);
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(contains(r.output, "no manifest")) << r.output;
+  EXPECT_TRUE(contains(r.output, "--per-image-standardization")) << r.output;
+
+  // With it, the same predictions as its manifest gives, and the data set's class names.
+  r = run_cli_without_manifests("eval -q -n 100 --per-image-standardization --model " + model + " --json " +
+                                (dir / "cli.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run_cli("eval -q -n 100 --model tf-resnet56-cifar10 --variant quantized --json " + (dir / "manifest.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto expected = top1_predictions(dir / "manifest.json");
+  ASSERT_EQ(expected.size(), 100u);
+  EXPECT_EQ(top1_predictions(dir / "cli.json"), expected);
+  auto j = nlohmann::json::parse(test::read_file(dir / "cli.json"));
+  EXPECT_TRUE(j["accuracy"]["per_class_top1"].contains("airplane")) << j["accuracy"].dump();
+  EXPECT_EQ(j["model"]["preprocessing"]["per_image_standardization"], true);
+
+  // Written out as a manifest, it loads back to the same run.
+  const auto manifest = dir / "written.json";
+  r = run_cli_without_manifests("eval --per-image-standardization --model " + model + " --write-manifest " +
+                                manifest.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto m = nlohmann::json::parse(test::read_file(manifest));
+  EXPECT_EQ(m["preprocess"]["per_image_standardization"], true);
+  EXPECT_EQ(m["preprocess"]["input_conversion"], "round");
+  r = run_cli_without_manifests("eval -q -n 100 --model " + manifest.string() + " --json " +
+                                (dir / "written-run.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(top1_predictions(dir / "written-run.json"), expected);
+}
+
+TEST(Cli, AManifestIsTakenByNameAsWellAsByPath) {
+  const auto model = test::shared("models/tf-resnet56-cifar10/float_frozen.pb");
+  DPURUN_REQUIRE_SHARED(model);
+  DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
+  auto r = run_cli("eval -q -n 8 --model " + model + " --manifest tf-resnet56-cifar10");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  r = run_cli("eval -q -n 8 --model " + model + " --manifest no-such-manifest");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(contains(r.output, "--manifest no-such-manifest: no such manifest file or name")) << r.output;
+  EXPECT_TRUE(contains(r.output, "tf-resnet56-cifar10")) << r.output;  // the known ones
+}
+
+TEST(Cli, PreprocessingOptionsThatCannotBeRightAreUsageErrors) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"--mean 1,2", "--mean: 2 values for 3 channel(s)"},
+      {"--std 0", "--std: must be finite and not 0"},
+      {"--channel-order gray --mean 1,2,3", "--mean: 3 values for 1 channel(s)"},
+      {"--scale 1/0", "--scale: '1/0' is not"},
+      {"--scale abc", "--scale: 'abc' is not"},
+      {"--resize 32", "--resize: '32' is not HEIGHTxWIDTH"},
+      {"--channel-order xyz", "--channel-order"},
+      {"--output-kind odds", "--output-kind"},
+  };
+  for (const auto& [args, says] : cases) {
+    auto r = run_cli(std::string("eval -n 4 ") + args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
+    EXPECT_TRUE(contains(r.output, says)) << args << "\n" << r.output;
+  }
+}
+
+TEST(Cli, InspectTakesTheWeightsOfAKerasArchitecture) {
+  const auto dir = test::shared("models/keras-h5/hls4ml-example-models");
+  DPURUN_REQUIRE_SHARED(dir);
+  const std::string arch = dir + "/KERAS_conv2d_model.json", weights = dir + "/KERAS_conv2d_model_weights.h5";
+  auto r = run_cli("inspect " + arch);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--weights")) << r.output;
+  r = run_cli("inspect --json " + arch + " --weights " + weights);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["cpu_reference"]["runnable"], true) << r.output;
+  EXPECT_EQ(j["inputs"][0]["shape"], nlohmann::json({-1, 8, 8, 1})) << r.output;
+}
+
+}  // namespace
+}  // namespace dpurun

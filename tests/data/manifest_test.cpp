@@ -21,6 +21,37 @@ TEST(Manifest, EveryManifestParsesAndNamesFilesInShared) {
   }
 }
 
+TEST(Manifest, EveryManifestWrittenOutLoadsBackTheSame) {
+  auto path = (test::temp_dir() / "written.json").string();
+  for (const auto& m : load_manifests(kModels, test::shared("models"))) {
+    test::write_file(path, m.to_json());
+    const Manifest b = Manifest::load(path, "/elsewhere");  // the paths written are absolute
+    EXPECT_EQ(b.name, m.name);
+    EXPECT_EQ(b.description, m.description);
+    EXPECT_EQ(b.files, m.files) << m.path;
+    EXPECT_EQ(b.default_variant, m.default_variant);
+    EXPECT_EQ(b.weights_from, m.weights_from);
+    EXPECT_EQ(b.input_name, m.input_name);
+    EXPECT_EQ(b.input_shape, m.input_shape);
+    EXPECT_EQ(b.output_name, m.output_name);
+    EXPECT_EQ(b.output_kind, m.output_kind);
+    const auto &p = b.preprocessing, &q = m.preprocessing;
+    EXPECT_EQ(p.channel_order, q.channel_order) << m.path;
+    EXPECT_EQ(p.scale, q.scale) << m.path;  // a float written and read back exactly
+    EXPECT_EQ(p.mean, q.mean) << m.path;
+    EXPECT_EQ(p.std, q.std) << m.path;
+    EXPECT_EQ(p.per_image_standardization, q.per_image_standardization);
+    EXPECT_EQ(p.resize_height, q.resize_height);
+    EXPECT_EQ(p.resize_width, q.resize_width);
+    EXPECT_EQ(p.resize_interpolation, q.resize_interpolation);
+    EXPECT_EQ(p.resize_before_color, q.resize_before_color);
+    EXPECT_EQ(to_string(p.input_conversion), to_string(q.input_conversion)) << m.path;
+    EXPECT_EQ(b.classes, m.classes);
+    EXPECT_EQ(b.published_top1, m.published_top1);
+    EXPECT_EQ(b.published_note, m.published_note);
+  }
+}
+
 Error parse_error(const std::string& text) {
   auto path = (test::temp_dir() / "m.json").string();
   test::write_file(path, text);

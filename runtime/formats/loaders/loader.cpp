@@ -63,8 +63,8 @@ graph::Graph load_keras(const std::string& path, const LoadOptions& options) {
   return finish(tf::lower_graph_def(frozen.graph, path, options), options);
 }
 
-void describe_keras(const std::string& path, ModelInfo& info) {
-  FreezeResult frozen = freeze_keras(path);
+void describe_keras(const std::string& path, const std::string& weights, ModelInfo& info) {
+  FreezeResult frozen = freeze_keras(path, weights);
   tf::describe_graph_def(frozen.graph_def, info);
   info.format = "keras-h5";
   // A GraphDef holds no shapes but the inputs'; freezing knows the outputs'.
@@ -292,7 +292,7 @@ void count_op(std::vector<std::pair<std::string, int>>& counts, const std::strin
 
 namespace dpurun {
 
-ModelInfo describe_model(const std::string& path) {
+ModelInfo describe_model(const std::string& path, const std::string& weights_from) {
   using namespace loaders;
   ModelInfo info;
   info.path = path;
@@ -301,7 +301,7 @@ ModelInfo describe_model(const std::string& path) {
   const ModelFormat format = detect(path, bytes);
   if (format == ModelFormat::kUnknown) throw Error(ErrorCode::kUnsupported, unknown_format(path));
   if (format == ModelFormat::kKeras)
-    describe_keras(path, info);
+    describe_keras(path, weights_from, info);
   else
     format_of(format).describe(bytes, info);
   return info;

@@ -153,6 +153,52 @@ std::string Manifest::model_file(const std::string& variant) const {
   return it->second;
 }
 
+std::string Manifest::to_json() const {
+  json j;
+  j["name"] = name;
+  if (!description.empty()) j["description"] = description;
+  j["files"] = files;
+  j["default"] = default_variant;
+  if (!weights_from.empty()) j["weights_from"] = weights_from;
+  json in = json::object(), out = json::object();
+  if (!input_name.empty()) in["name"] = input_name;
+  if (!input_shape.empty()) in["shape"] = input_shape;
+  if (!output_name.empty()) out["name"] = output_name;
+  out["kind"] = output_kind;
+  if (!in.empty()) j["input"] = in;
+  j["output"] = out;
+  const auto& pp = preprocessing;
+  json pre;
+  pre["channel_order"] = pp.channel_order == Preprocessing::ChannelOrder::kRGB   ? "RGB"
+                         : pp.channel_order == Preprocessing::ChannelOrder::kBGR ? "BGR"
+                                                                                : "GRAY";
+  pre["scale"] = pp.scale;
+  pre["mean"] = pp.mean;
+  pre["std"] = pp.std;
+  pre["per_image_standardization"] = pp.per_image_standardization;
+  if (pp.resize_height > 0) pre["resize"] = {pp.resize_height, pp.resize_width};
+  pre["resize_interpolation"] = to_string(pp.resize_interpolation);
+  pre["resize_before_color"] = pp.resize_before_color;
+  pre["input_conversion"] = dpurun::to_string(pp.input_conversion);
+  j["preprocess"] = pre;
+  if (!classes.empty()) j["classes"] = classes;
+  if (published_top1 || !published_note.empty()) {
+    json pub = json::object();
+    if (published_top1) pub["top1"] = *published_top1;
+    if (!published_note.empty()) pub["note"] = published_note;
+    j["published"] = pub;
+  }
+  return j.dump(2) + "\n";
+}
+
+Manifest manifest_for_file(const std::string& model_file) {
+  Manifest m;
+  m.name = fs::path(model_file).stem().string();
+  m.files["model"] = fs::absolute(model_file).lexically_normal().string();
+  m.default_variant = "model";
+  return m;
+}
+
 std::vector<Manifest> load_manifests(const std::string& dir, const std::string& model_root) {
   std::vector<Manifest> out;
   std::error_code ec;

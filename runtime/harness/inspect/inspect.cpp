@@ -10,10 +10,12 @@
 
 namespace dpurun {
 
-ModelInfo inspect_model(const std::string& path) {
-  ModelInfo info = describe_model(path);
+ModelInfo inspect_model(const std::string& path, const std::string& weights_from) {
+  ModelInfo info = describe_model(path, weights_from);  // a Keras architecture needs its weights
   try {
-    Model m = Model::load(path);
+    ModelOptions options;
+    options.weights_from = weights_from;
+    Model m = Model::load(path, options);
     info.cpu_runnable = true;
     info.cpu_arithmetic = m.is_integer() ? "int8 (DPU emulation)" : "float32";
     info.cpu_op_counts = m.op_counts();

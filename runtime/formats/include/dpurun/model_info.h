@@ -42,8 +42,9 @@ struct ModelInfo {
 };
 
 // The file's description (the cpu_* fields left empty): its format is recognised by content,
-// whatever its name. Throws Error when it cannot be read or is not a model of a known format.
-ModelInfo describe_model(const std::string& path);
+// whatever its name. `weights_from`: a Keras architecture .json's weights .h5 (other formats ignore it). Throws Error when
+// it cannot be read or is not a model of a known format.
+ModelInfo describe_model(const std::string& path, const std::string& weights_from = "");
 // The first DPU subgraph of a compiled model (depth first), or null.
 const SubgraphInfo* find_dpu_subgraph(const ModelInfo& info);
 

@@ -8,8 +8,10 @@
 
 namespace dpurun {
 
-// describe_model() and whether the CPU reference loads it. Throws Error as describe_model does.
-ModelInfo inspect_model(const std::string& path);
+// describe_model() and whether the CPU reference loads it (with `weights_from`: a Keras
+// architecture's weights .h5, a compiled .xmodel's quantized source). Throws Error as
+// describe_model does.
+ModelInfo inspect_model(const std::string& path, const std::string& weights_from = "");
 std::string to_text(const ModelInfo& info);
 std::string to_json(const ModelInfo& info);
 

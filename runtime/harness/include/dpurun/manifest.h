@@ -53,7 +53,13 @@ struct Manifest {
   static Manifest load(const std::string& path, const std::string& model_root);
   // The model file of a variant (the default if empty); throws naming the variants there are.
   std::string model_file(const std::string& variant = "") const;
+  // The manifest as load() reads it back; model paths as they are (absolute where they were).
+  std::string to_json() const;
 };
+
+// A manifest for a model file that none lists: one variant, "model", and the defaults (RGB, no
+// scaling); the caller sets the preprocessing.
+Manifest manifest_for_file(const std::string& model_file);
 
 // Every manifest in `dir` (*.json), sorted by name. Files that fail to parse raise an Error.
 std::vector<Manifest> load_manifests(const std::string& dir, const std::string& model_root);
