@@ -25,7 +25,12 @@ bool is_keras_architecture(const std::string& path) {
 }
 }  // namespace
 
-std::string models_dir() { return env_or("DPURUN_MODELS", DPURUN_SOURCE_DIR "/models"); }
+std::string models_dir() {
+  // The repository's where it was built from; else where `cmake --install` put them.
+  std::error_code ec;
+  const bool tree = std::filesystem::is_directory(DPURUN_SOURCE_DIR "/models", ec);
+  return env_or("DPURUN_MODELS", tree ? DPURUN_SOURCE_DIR "/models" : DPURUN_INSTALL_MODELS_DIR);
+}
 std::string model_root() {
   return env_or("DPURUN_MODEL_ROOT",
                 std::filesystem::path(DPURUN_SOURCE_DIR "/../shared/models").lexically_normal().string());

@@ -8,7 +8,7 @@
 
 namespace dpurun::app {
 
-std::string models_dir();  // $DPURUN_MODELS, else the repository's models/
+std::string models_dir();  // $DPURUN_MODELS, else the repository's models/, else the installed ones
 std::string model_root();  // $DPURUN_MODEL_ROOT, else ../shared/models beside the repository
 std::string default_data();  // $DPURUN_DATA, else ../shared/data/cifar10-test-jpg
 constexpr const char* kDefaultModel = "tf-resnet56-cifar10";

@@ -20,10 +20,12 @@ std::string worker_program() {
     if (fs::exists(beside, ec)) return beside.string();
     tried.push_back(beside.string());
   }
-#ifdef DPURUN_WORKER_BUILD_PATH
-  if (fs::exists(DPURUN_WORKER_BUILD_PATH, ec)) return DPURUN_WORKER_BUILD_PATH;
-  tried.push_back(DPURUN_WORKER_BUILD_PATH);
-#endif
+  // Where the build made it (tests, benchmarks), then where `cmake --install` puts it (for
+  // applications elsewhere that link libdpurun).
+  for (const char* path : {DPURUN_WORKER_BUILD_PATH, DPURUN_WORKER_INSTALL_PATH}) {
+    if (fs::exists(path, ec)) return path;
+    tried.push_back(path);
+  }
   std::string where;
   for (const auto& t : tried) where += (where.empty() ? "" : ", ") + t;
   throw Error(ErrorCode::kNotFound, "no dpurun-worker program (looked in " + where +
