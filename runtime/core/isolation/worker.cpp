@@ -3,6 +3,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -78,13 +80,19 @@ int serve_worker(int channel, const std::function<std::unique_ptr<Runner>()>& ma
   };
   std::deque<Started> started;  // under mutex
   bool quit = false;            // under mutex
+  std::atomic<std::size_t> queued{0};  // started.size(), read without the lock
   std::thread waiter([&] {
     for (;;) {
+      // The next job usually comes within microseconds: a sleeping thread wakes later than that.
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+      while (queued.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until)
+        std::this_thread::yield();
       std::unique_lock lock(mutex);
       cv.wait(lock, [&] { return quit || !started.empty(); });
       if (started.empty()) return;
       Started j = started.front();
       started.pop_front();
+      queued.store(started.size(), std::memory_order_release);
       auto it = slots.find(j.slot);
       Slot* s = it == slots.end() ? nullptr : &it->second;
       lock.unlock();
@@ -170,6 +178,7 @@ int serve_worker(int channel, const std::function<std::unique_ptr<Runner>()>& ma
       lock.lock();
     }
     started.push_back(j);
+    queued.store(started.size(), std::memory_order_release);
     lock.unlock();
     cv.notify_one();
   }
