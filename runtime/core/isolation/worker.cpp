@@ -81,7 +81,33 @@ int serve_worker(int channel, const std::function<std::unique_ptr<Runner>()>& ma
   std::deque<Started> started;  // under mutex
   bool quit = false;            // under mutex
   std::atomic<std::size_t> queued{0};  // started.size(), read without the lock
+  // Waits for a started job, records it in its memory and answers the parent.
+  auto answer = [&](const Started& j, Slot* s) {
+    JobStatus st;
+    if (j.failed || !s) {
+      st = j.failed ? *j.failed : JobStatus{JobState::kFailed, "worker: no job memory " + std::to_string(j.slot), 0};
+    } else {
+      try {
+        st = runner->wait(j.id, -1);  // the parent bounds it: it kills this process
+        if (s->copy && st.state == JobState::kDone) copy_blocks(s->buffers->outputs, s->base, layout, info.inputs.size(), false);
+      } catch (const std::exception& e) {
+        st = JobStatus{JobState::kFailed, e.what(), 0};
+      }
+    }
+    if (s && st.state == JobState::kDone) {
+      s->progress->device_ms = st.device_ms;
+      s->progress->phase.store(JobProgress::kFinished, std::memory_order_release);
+    }
+    Header reply{Kind::kDone, j.job, j.slot, static_cast<std::int32_t>(st.state)};
+    reply.device_ms = st.device_ms;
+    // After a kTimeout the job may still use the memory: the parent restarts this worker.
+    send_message(channel, Message{reply, st.error});  // a parent that is gone shows to the receiver
+  };
+  // A runner that works in execute_async (jobs_in_flight 1) has nothing to overlap: its jobs are
+  // answered here, one at a time, so a job is finished before the next one starts.
+  const bool in_turn = runner->jobs_in_flight() <= 1;
   std::thread waiter([&] {
+    if (in_turn) return;
     for (;;) {
       // The next job usually comes within microseconds: a sleeping thread wakes later than that.
       const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
@@ -96,25 +122,7 @@ int serve_worker(int channel, const std::function<std::unique_ptr<Runner>()>& ma
       auto it = slots.find(j.slot);
       Slot* s = it == slots.end() ? nullptr : &it->second;
       lock.unlock();
-      JobStatus st;
-      if (j.failed || !s) {
-        st = j.failed ? *j.failed : JobStatus{JobState::kFailed, "worker: no job memory " + std::to_string(j.slot), 0};
-      } else {
-        try {
-          st = runner->wait(j.id, -1);  // the parent bounds it: it kills this process
-          if (s->copy && st.state == JobState::kDone) copy_blocks(s->buffers->outputs, s->base, layout, info.inputs.size(), false);
-        } catch (const std::exception& e) {
-          st = JobStatus{JobState::kFailed, e.what(), 0};
-        }
-      }
-      if (s && st.state == JobState::kDone) {
-        s->progress->device_ms = st.device_ms;
-        s->progress->phase.store(JobProgress::kFinished, std::memory_order_release);
-      }
-      Header reply{Kind::kDone, j.job, j.slot, static_cast<std::int32_t>(st.state)};
-      reply.device_ms = st.device_ms;
-      // After a kTimeout the job may still use the memory: the parent restarts this worker.
-      send_message(channel, Message{reply, st.error});  // a parent that is gone shows to the receiver
+      answer(j, s);
     }
   });
   auto end = [&](int code) {
@@ -176,6 +184,13 @@ int serve_worker(int channel, const std::function<std::unique_ptr<Runner>()>& ma
       }
       s.progress->phase.store(JobProgress::kStarted, std::memory_order_release);
       lock.lock();
+    }
+    if (in_turn) {
+      auto found = slots.find(j.slot);
+      Slot* s = found == slots.end() ? nullptr : &found->second;
+      lock.unlock();
+      answer(j, s);
+      continue;
     }
     started.push_back(j);
     queued.store(started.size(), std::memory_order_release);
