@@ -26,10 +26,12 @@ bool is_keras_architecture(const std::string& path) {
 }  // namespace
 
 std::string models_dir() {
-  // The repository's where it was built from; else where `cmake --install` put them.
+  // The repository's where it was built from; else where `cmake --install` or the package put
+  // them, seen from this program.
   std::error_code ec;
-  const bool tree = std::filesystem::is_directory(DPURUN_SOURCE_DIR "/models", ec);
-  return env_or("DPURUN_MODELS", tree ? DPURUN_SOURCE_DIR "/models" : DPURUN_INSTALL_MODELS_DIR);
+  if (std::filesystem::is_directory(DPURUN_SOURCE_DIR "/models", ec)) return env_or("DPURUN_MODELS", DPURUN_SOURCE_DIR "/models");
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return env_or("DPURUN_MODELS", (self.parent_path() / DPURUN_BIN_TO_MODELS).lexically_normal().string());
 }
 std::string model_root() {
   return env_or("DPURUN_MODEL_ROOT",

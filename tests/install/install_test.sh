@@ -46,4 +46,8 @@ echo "$evaluated"
 float=$("$prefix/bin/dpurun" eval -q -n 200 --model "$manifest" --json "$work/float.json" >/dev/null &&
         jq -r '.accuracy.top1_correct' "$work/float.json")
 case "$evaluated" in *"($float of 200 images)"*) ;; *) echo "FAIL: dpurun eval counted $float"; exit 1 ;; esac
+# Isolated runners: the installed library finds the installed dpurun-worker from where it is.
+isolated=$("$work/examples/evaluate" "$manifest" "$shared/models" "$data" 200 isolate)
+echo "$isolated"
+case "$isolated" in *"($float of 200 images)"*", isolated"*) ;; *) echo "FAIL: isolated, not $float of 200"; exit 1 ;; esac
 echo "PASS: the installed package builds both examples, and they count what dpurun eval counts"

@@ -1,5 +1,6 @@
 #include "worker/worker_args.h"
 
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -20,12 +21,20 @@ std::string worker_program() {
     if (fs::exists(beside, ec)) return beside.string();
     tried.push_back(beside.string());
   }
-  // Where the build made it (tests, benchmarks), then where `cmake --install` puts it (for
-  // applications elsewhere that link libdpurun).
-  for (const char* path : {DPURUN_WORKER_BUILD_PATH, DPURUN_WORKER_INSTALL_PATH}) {
-    if (fs::exists(path, ec)) return path;
-    tried.push_back(path);
+  // Where `cmake --install` or the package put it, seen from the installed libdpurun.so that
+  // holds this code (an application elsewhere links it), wherever that prefix is.
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&worker_program), &info) && info.dli_fname) {
+    const fs::path lib = fs::weakly_canonical(info.dli_fname, ec);
+    if (!ec && lib != self) {
+      const fs::path installed = (lib.parent_path() / DPURUN_LIB_TO_BIN / "dpurun-worker").lexically_normal();
+      if (fs::exists(installed, ec)) return installed.string();
+      tried.push_back(installed.string());
+    }
   }
+  // Where the build made it (tests, benchmarks).
+  if (fs::exists(DPURUN_WORKER_BUILD_PATH, ec)) return DPURUN_WORKER_BUILD_PATH;
+  tried.push_back(DPURUN_WORKER_BUILD_PATH);
   std::string where;
   for (const auto& t : tried) where += (where.empty() ? "" : ", ") + t;
   throw Error(ErrorCode::kNotFound, "no dpurun-worker program (looked in " + where +
