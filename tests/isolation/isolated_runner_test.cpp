@@ -270,6 +270,8 @@ TEST(Isolation, TenThousandJobsAndAHundredRestartsKeepTheParentFlat) {
     std::set<std::size_t> lost;
     for (std::size_t i = 50; i < images; i += 100) lost.insert(i);
     EXPECT_EQ(failed_images(s), lost);
+    for (const auto& f : s.failures)
+      if (!lost.count(f.image)) ADD_FAILURE() << "image " << f.image << " failed: " << f.error;
     expect_exactly_once(got, images, lost);
   };
   run(10000);  // warm-up: the pool's and the allocator's own memory

@@ -94,9 +94,14 @@ int serve_worker(int channel, const std::function<std::unique_ptr<Runner>()>& ma
         st = JobStatus{JobState::kFailed, e.what(), 0};
       }
     }
-    if (s && st.state == JobState::kDone) {
-      s->progress->device_ms = st.device_ms;
-      s->progress->phase.store(JobProgress::kFinished, std::memory_order_release);
+    {
+      // Once the parent has the answer it may release the slot (kRelease, on the other thread):
+      // the last use of it is under the lock, so that the release is ordered after it.
+      std::lock_guard lock(mutex);
+      if (s && st.state == JobState::kDone) {
+        s->progress->device_ms = st.device_ms;
+        s->progress->phase.store(JobProgress::kFinished, std::memory_order_release);
+      }
     }
     Header reply{Kind::kDone, j.job, j.slot, static_cast<std::int32_t>(st.state)};
     reply.device_ms = st.device_ms;
