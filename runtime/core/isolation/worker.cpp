@@ -111,8 +111,8 @@ int serve_worker(int channel, const std::function<std::unique_ptr<Runner>()>& ma
   // A runner that works in execute_async (jobs_in_flight 1) has nothing to overlap: its jobs are
   // answered here, one at a time, so a job is finished before the next one starts.
   const bool in_turn = runner->jobs_in_flight() <= 1;
-  std::thread waiter([&] {
-    if (in_turn) return;
+  std::thread waiter;
+  if (!in_turn) waiter = std::thread([&] {
     for (;;) {
       // The next job usually comes within microseconds: a sleeping thread wakes later than that.
       const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
@@ -136,7 +136,7 @@ int serve_worker(int channel, const std::function<std::unique_ptr<Runner>()>& ma
       quit = true;
     }
     cv.notify_all();
-    waiter.join();
+    if (waiter.joinable()) waiter.join();
     return code;
   };
 
