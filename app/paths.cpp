@@ -29,9 +29,10 @@ std::string models_dir() {
   // The repository's where it was built from; else where `cmake --install` or the package put
   // them, seen from this program.
   std::error_code ec;
-  if (std::filesystem::is_directory(DPURUN_SOURCE_DIR "/models", ec)) return env_or("DPURUN_MODELS", DPURUN_SOURCE_DIR "/models");
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  return env_or("DPURUN_MODELS", (self.parent_path() / DPURUN_BIN_TO_MODELS).lexically_normal().string());
+  std::string dflt = DPURUN_SOURCE_DIR "/models";
+  if (!fs::is_directory(dflt, ec))
+    dflt = (fs::read_symlink("/proc/self/exe", ec).parent_path() / DPURUN_BIN_TO_MODELS).lexically_normal().string();
+  return env_or("DPURUN_MODELS", dflt);
 }
 std::string model_root() {
   return env_or("DPURUN_MODEL_ROOT",

@@ -142,10 +142,8 @@ class IsolatedRunner : public Runner {
         continue;
       }
       if (m->header.kind != Kind::kDone) continue;
-      const auto state = static_cast<JobState>(m->header.value);
-      in_flight_.erase(m->header.job);
-      done_[m->header.job] = JobStatus{state, m->text, m->header.device_ms};
-      if (state == JobState::kTimeout) {  // it may still use the memory: a fresh worker
+      answered_locked(*m);
+      if (static_cast<JobState>(m->header.value) == JobState::kTimeout) {  // it may still use the memory: a fresh worker
         done_[m->header.job].state = JobState::kFailed;
         done_[m->header.job].error += "; its worker process was restarted";
         cause_ = done_[m->header.job].error;
@@ -226,9 +224,7 @@ class IsolatedRunner : public Runner {
     // Answers it sent before it ended are still in the channel.
     while (auto m = receive_message(socket_, 0)) {
       if (m->header.kind == Kind{}) break;
-      if (m->header.kind != Kind::kDone) continue;
-      in_flight_.erase(m->header.job);
-      done_[m->header.job] = JobStatus{static_cast<JobState>(m->header.value), m->text, m->header.device_ms};
+      if (m->header.kind == Kind::kDone) answered_locked(*m);
     }
     const int status = close_worker(1000);
     const std::string said = trim(read_output_and_close());
@@ -266,6 +262,12 @@ class IsolatedRunner : public Runner {
     if (started) return started;
     if (!in_flight_.empty()) return in_flight_.begin()->first;
     return std::nullopt;
+  }
+
+  // The worker's kDone for a job.
+  void answered_locked(const Message& m) {
+    in_flight_.erase(m.header.job);
+    done_[m.header.job] = JobStatus{static_cast<JobState>(m.header.value), m.text, m.header.device_ms};
   }
 
   void fail_locked(std::uint32_t job, const std::string& why) {

@@ -47,16 +47,16 @@ class Pool {
     ready_.resize(runners_.size());
     retired_.assign(runners_.size(), false);
     stats_.images_per_runner.assign(runners_.size(), 0);
-    int most = 0;
+    std::vector<int> depth;  // buffer sets per runner
     for (auto* r : runners_) {
       const int jobs = std::max(1, o_.jobs_per_runner > 0 ? o_.jobs_per_runner : r->jobs_in_flight());
       jobs_in_flight_.push_back(static_cast<std::size_t>(jobs));
-      depth_.push_back(std::max(o_.queue_depth, jobs + 2));
-      most = std::max(most, depth_.back());
+      depth.push_back(std::max(o_.queue_depth, jobs + 2));
     }
+    const int most = *std::max_element(depth.begin(), depth.end());
     for (int d = 0; d < most; ++d)  // interleaved, so that every runner gets work early
       for (std::size_t r = 0; r < runners_.size(); ++r) {
-        if (d >= depth_[r]) continue;
+        if (d >= depth[r]) continue;
         auto slot = std::make_unique<Slot>();
         slot->runner = r;
         slot->buffers = runners_[r]->allocate_buffers();
@@ -332,7 +332,6 @@ class Pool {
   PoolOptions o_;
   std::size_t batch_ = 1, image_bytes_ = 0, out_elems_ = 0;
   std::vector<std::size_t> jobs_in_flight_;  // per runner
-  std::vector<int> depth_;                   // buffer sets per runner
 
   std::mutex mutex_, sink_mutex_;
   std::condition_variable cv_;
