@@ -3,9 +3,10 @@
 # examples/ against the CMake package (find_package(dpurun)) and one example against the
 # pkg-config file, then run both examples on the quantized ResNet-56 and check that they count
 # the same top-1 as the installed `dpurun eval` (bit-exact int8, so exactly the same).
-#   install_test.sh SOURCE_DIR BUILD_DIR SHARED_DIR CXX LIBDIR
+#   install_test.sh SOURCE_DIR BUILD_DIR SHARED_DIR CXX LIBDIR GENERATOR
+# (GENERATOR: the build's own, e.g. Ninja; a fresh machine has no make.)
 set -eu
-src=$1 build=$2 shared=$3 cxx=$4 libdir=$5
+src=$1 build=$2 shared=$3 cxx=$4 libdir=$5 generator=$6
 work=$(mktemp -d "${TMPDIR:-/tmp}/dpurun-install-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 prefix=$work/prefix
@@ -21,7 +22,7 @@ if grep -l '#include "\(graph\|loaders\|common\|cpu\|isolation\)/\|opencv\|xir/\
   echo "FAIL: an installed header includes a private or foreign one"; exit 1
 fi
 
-cmake -S "$src/examples" -B "$work/examples" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_PREFIX_PATH="$prefix" \
+cmake -S "$src/examples" -B "$work/examples" -G "$generator" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_PREFIX_PATH="$prefix" \
   >"$work/configure.log" || { cat "$work/configure.log"; exit 1; }
 cmake --build "$work/examples" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig
