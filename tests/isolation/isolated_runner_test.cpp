@@ -95,6 +95,27 @@ TEST(Isolation, AnIsolatedRunnerGivesWhatTheRunnerGives) {
   expect_exactly_once(got, 203, {});
 }
 
+// Its jobs run on memory the worker maps too: it refuses a caller's memory (buffers_over gives
+// null, so the caller allocates) and buffers that are not its own.
+TEST(Isolation, AnIsolatedRunnerWorksOnlyOnItsOwnBuffers) {
+  TestRunnerOptions o;
+  o.batch = 2;
+  auto runners = isolated(1, o);
+  std::vector<std::byte> in(2 * 32 * 32 * 3 * sizeof(float)), out(2 * o.outputs * sizeof(float));
+  EXPECT_EQ(runners[0]->buffers_over({in.data()}, {out.data()}), nullptr);
+  JobBuffers foreign;
+  foreign.inputs.push_back(TensorBuffer{runners[0]->input_tensors()[0], in.data(), in.size()});
+  foreign.outputs.push_back(TensorBuffer{runners[0]->output_tensors()[0], out.data(), out.size()});
+  try {
+    runners[0]->execute_async(foreign);
+    ADD_FAILURE() << "foreign buffers were taken";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("allocate_buffers"), std::string::npos) << e.what();
+  }
+  auto own = runners[0]->allocate_buffers();
+  EXPECT_EQ(runners[0]->wait(runners[0]->execute_async(*own), 10000).state, JobState::kDone);
+}
+
 TEST(Isolation, AnAbortingJobCostsItsImagesAndTheWorkerRestarts) {
   TestRunnerOptions o;
   o.abort_on_values = {7, 23, 24};

@@ -95,8 +95,16 @@ class IsolatedRunner : public Runner {
     return jb;
   }
 
+  // Its jobs run on memory both processes map: the caller's own memory cannot be used.
+  std::unique_ptr<JobBuffers> buffers_over(const std::vector<std::byte*>&, const std::vector<std::byte*>&) override {
+    return nullptr;
+  }
+
   std::uint32_t execute_async(JobBuffers& buffers) override {
-    auto& b = dynamic_cast<IsolatedBuffers&>(buffers);
+    auto* isolated = dynamic_cast<IsolatedBuffers*>(&buffers);
+    if (!isolated)
+      throw Error(ErrorCode::kInvalidArgument, name() + ": job buffers must come from its allocate_buffers()");
+    auto& b = *isolated;
     std::lock_guard lock(mutex_);
     const std::uint32_t id = next_job_++;
     if (!alive()) restart_locked();
