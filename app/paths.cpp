@@ -25,13 +25,24 @@ bool is_keras_architecture(const std::string& path) {
 }
 }  // namespace
 
+namespace {
+std::string& installed_models_dir() {
+  static std::string dir;
+  return dir;
+}
+}  // namespace
+
+void set_installed_models_dir(const std::string& dir) { installed_models_dir() = dir; }
+
 std::string models_dir() {
   // The repository's where it was built from; else where `cmake --install` or the package put
-  // them, seen from this program.
+  // them, seen from this program (or as the caller said).
   std::error_code ec;
   std::string dflt = DPURUN_SOURCE_DIR "/models";
   if (!fs::is_directory(dflt, ec))
-    dflt = (fs::read_symlink("/proc/self/exe", ec).parent_path() / DPURUN_BIN_TO_MODELS).lexically_normal().string();
+    dflt = !installed_models_dir().empty()
+               ? installed_models_dir()
+               : (fs::read_symlink("/proc/self/exe", ec).parent_path() / DPURUN_BIN_TO_MODELS).lexically_normal().string();
   return env_or("DPURUN_MODELS", dflt);
 }
 std::string model_root() {

@@ -9,6 +9,9 @@
 namespace dpurun::app {
 
 std::string models_dir();  // $DPURUN_MODELS, else the repository's models/, else the installed ones
+// Where the installed manifests are when this code is not the installed program (the Python
+// module, which knows where it was installed); default: share/dpurun/models from the program.
+void set_installed_models_dir(const std::string& dir);
 std::string model_root();  // $DPURUN_MODEL_ROOT, else ../shared/models beside the repository
 std::string default_data();  // $DPURUN_DATA, else ../shared/data/cifar10-test-jpg
 constexpr const char* kDefaultModel = "tf-resnet56-cifar10";

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "cli.h"
 #include "commands/commands.h"
 #include "commands/run_options.h"
 #include "dpurun/bench.h"
@@ -105,14 +106,14 @@ Command add_bench(CLI::App& app) {
                    p.complete ? "" : "  INCOMPLETE: " + p.stop_reason);
       };
     BenchReport r = run_bench(s, rm.manifest, progress);
-    fmt::print("{}", to_table(r));
+    fmt::print(cli_out(), "{}", to_table(r));
     using Writer = std::string (*)(const BenchReport&);
     const std::pair<std::string, Writer> outputs[] = {
         {a->json, &to_json}, {a->csv, &to_csv}, {a->html, &to_html}};
     for (const auto& [path, write] : outputs) {
       if (path.empty()) continue;
       write_file_atomically(path, write(r));
-      fmt::print("report  {}\n", path);
+      fmt::print(cli_out(), "report  {}\n", path);
     }
     if (interrupted()) return kInterrupted;
     return r.complete ? kOk : kInputError;

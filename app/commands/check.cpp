@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli.h"
 #include "commands/commands.h"
 #include "commands/run_options.h"
 #include "dpurun/check.h"
@@ -83,9 +84,9 @@ Command add_check(CLI::App& app) {
       c = compare(r, rr);
     }
     CheckResult result = check(b, r, c ? &*c : nullptr, sha256_file(s.model_file));
-    fmt::print("baseline {}  ({} {}, {} images)\n", a->baseline, b.model, b.variant, b.images);
-    fmt::print("model    {}\n", s.model_file);
-    fmt::print("{}", to_text(result));
+    fmt::print(cli_out(), "baseline {}  ({} {}, {} images)\n", a->baseline, b.model, b.variant, b.images);
+    fmt::print(cli_out(), "model    {}\n", s.model_file);
+    fmt::print(cli_out(), "{}", to_text(result));
     if (!a->json.empty()) write_file_atomically(a->json, to_json(result));
     return result.passed() ? kOk : kCheckFailed;
   }};

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "cli.h"
 #include "commands/commands.h"
 #include "dpurun/doctor.h"
 #include "paths.h"
@@ -32,7 +33,7 @@ Command add_doctor(CLI::App& app) {
                  : resolve_model(a->model, "", a->variant.empty() ? "compiled" : a->variant).file;
     }
     DoctorReport r = run_doctor(file);
-    fmt::print("{}", to_text(r));
+    fmt::print(cli_out(), "{}", to_text(r));
     if (!a->json.empty()) write_file_atomically(a->json, to_json(r));
     return r.dpu_ready ? kOk : kCheckFailed;
   }};

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdio>
 
+#include "cli.h"
 #include "commands/commands.h"
 #include "dpurun/check.h"
 #include "dpurun/error.h"
@@ -30,7 +31,7 @@ void save_baseline(const EvalArgs& a, const ResolvedModel& rm, const EvalSetting
   b.model_sha256 = sha256_file(s.model_file);
   if (!a.run.data.empty()) b.data = s.data;
   write_file_atomically(a.save_baseline, to_json(b));
-  fmt::print("baseline {}\n", a.save_baseline);
+  fmt::print(cli_out(), "baseline {}\n", a.save_baseline);
 }
 
 }  // namespace
@@ -71,10 +72,10 @@ Command add_eval(CLI::App& app) {
     if (tty) fmt::print(stderr, "\n");
     if (args->reference.empty() || interrupted()) {  // interrupted: no reference run
       if (!args->reference.empty()) fmt::print(stderr, "interrupted: the reference was not run\n");
-      fmt::print("{}", to_table(r));
+      fmt::print(cli_out(), "{}", to_table(r));
       if (!args->json.empty()) {
         write_file_atomically(args->json, to_json(r));
-        fmt::print("report  {}\n", args->json);
+        fmt::print(cli_out(), "report  {}\n", args->json);
       }
       if (!args->save_baseline.empty() && !interrupted())
         save_baseline(*args, rm, s, r, nullptr, "", nullptr);
@@ -108,10 +109,10 @@ Command add_eval(CLI::App& app) {
     EvalReport rr = evaluate(rs, ref.manifest, progress);
     if (tty) fmt::print(stderr, "\n");
     Comparison c = compare(r, rr);
-    fmt::print("{}", to_table(r, rr, c));
+    fmt::print(cli_out(), "{}", to_table(r, rr, c));
     if (!args->json.empty()) {
       write_file_atomically(args->json, to_json(r, rr, c));
-      fmt::print("report  {}\n", args->json);
+      fmt::print(cli_out(), "report  {}\n", args->json);
     }
     if (!args->save_baseline.empty() && !interrupted()) {
       if (ref.manifest.path != rm.manifest.path)

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "cli.h"
 #include "commands/commands.h"
 #include "dpurun/error.h"
 #include "dpurun/freeze.h"
@@ -46,18 +47,18 @@ Command add_freeze(CLI::App& app) {
             }
             FreezeResult r = freeze_keras(model, weights);
             write_file_atomically(a->out, r.graph_def);
-            fmt::print("wrote {}: {} nodes, {:.1f} KiB, from {}{} (Keras {})\n", a->out, r.nodes,
+            fmt::print(cli_out(), "wrote {}: {} nodes, {:.1f} KiB, from {}{} (Keras {})\n", a->out, r.nodes,
                        double(r.graph_def.size()) / 1024.0, model,
                        weights.empty() ? "" : " + " + weights,
                        r.keras_version.empty() ? "version not recorded" : r.keras_version);
             std::string in_nodes, in_shapes, out_nodes;
             for (const auto& n : r.inputs) {
-              fmt::print("input   {}  [{}]\n", n.name, dims(n.shape));
+              fmt::print(cli_out(), "input   {}  [{}]\n", n.name, dims(n.shape));
               in_nodes += (in_nodes.empty() ? "" : ",") + n.name;
               in_shapes += (in_shapes.empty() ? "" : ":") + dims(n.shape);
             }
             for (const auto& n : r.outputs) {
-              fmt::print("output  {}  [{}]\n", n.name, dims(n.shape));
+              fmt::print(cli_out(), "output  {}  [{}]\n", n.name, dims(n.shape));
               out_nodes += (out_nodes.empty() ? "" : ",") + n.name;
             }
             fmt::print(

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "cli.h"
 #include "commands/commands.h"
 #include "dpurun/dataset.h"
 #include "paths.h"
@@ -29,7 +30,7 @@ Command add_images(CLI::App& app) {
   return {cmd, [a]() {
     Dataset data = Dataset::open(a->data);
     std::size_t n = export_images(data, a->out, a->options);
-    fmt::print("{} images ({}) from {} written to {} with labels.csv\n", n, a->options.format, a->data, a->out);
+    fmt::print(cli_out(), "{} images ({}) from {} written to {} with labels.csv\n", n, a->options.format, a->data, a->out);
     return kOk;
   }};
 }

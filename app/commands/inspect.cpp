@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "cli.h"
 #include "commands/commands.h"
 #include "dpurun/error.h"
 #include "dpurun/inspect.h"
@@ -42,15 +43,15 @@ Command add_inspect(CLI::App& app) {
                                  {"path", listed->manifest.path},
                                  {"variant", listed->variant},
                                  {"input_conversion", conversion.empty() ? nlohmann::json() : nlohmann::json(conversion)}};
-              fmt::print("{}\n", j.dump(2));
+              fmt::print(cli_out(), "{}\n", j.dump(2));
               return kOk;
             }
-            fmt::print("{}", to_text(info));
+            fmt::print(cli_out(), "{}", to_text(info));
             if (listed) {
-              fmt::print("manifest {} ({}, variant {})", listed->manifest.name, listed->manifest.path, listed->variant);
+              fmt::print(cli_out(), "manifest {} ({}, variant {})", listed->manifest.name, listed->manifest.path, listed->variant);
               if (!conversion.empty())
-                fmt::print(": int8 input converted by {} (--input-conversion to change)", conversion);
-              fmt::print("\n");
+                fmt::print(cli_out(), ": int8 input converted by {} (--input-conversion to change)", conversion);
+              fmt::print(cli_out(), "\n");
             }
             return kOk;
           }};

@@ -1,4 +1,5 @@
 #include "commands/run_options.h"
+#include "cli.h"
 
 #include <fmt/format.h>
 
@@ -163,7 +164,7 @@ bool write_manifest_if_asked(const RunArgs& a, const ResolvedModel& rm) {
   if (a.pre.write_manifest.empty()) return false;
   const Manifest m = with_overrides(a.settings, rm.manifest);
   write_file_atomically(a.pre.write_manifest, m.to_json());
-  fmt::print("wrote {} (model {}, pass it with --manifest)\n", a.pre.write_manifest, m.name);
+  fmt::print(cli_out(), "wrote {} (model {}, pass it with --manifest)\n", a.pre.write_manifest, m.name);
   return true;
 }
 
@@ -187,10 +188,14 @@ EvalSettings run_settings(const RunArgs& a, ResolvedModel& rm) {
 }
 
 const std::atomic<bool>* interrupt_flag() {
+  if (const InProcess* p = in_process()) return p->cancel;  // the caller's, not SIGINT's
   std::signal(SIGINT, on_sigint);
   return &g_interrupted;
 }
 
-bool interrupted() { return g_interrupted; }
+bool interrupted() {
+  if (const InProcess* p = in_process()) return p->cancel && *p->cancel;
+  return g_interrupted;
+}
 
 }  // namespace dpurun::app
