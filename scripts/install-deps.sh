@@ -9,6 +9,7 @@ packages=(
   libdnnl-dev ocl-icd-opencl-dev  # dnnl's CMake config asks for OpenCL, which the -dev only recommends
   nlohmann-json3-dev libcli11-dev libfmt-dev libssl-dev libhdf5-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  python3-dev pybind11-dev python3-numpy python3-pytest  # the Python module and its tests
   chromium  # the test suite renders the HTML report headless
   openssh-server openssh-client jq  # board/deploy.sh, tested against an sshd on loopback
 )

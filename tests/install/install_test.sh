@@ -51,4 +51,21 @@ case "$evaluated" in *"($float of 200 images)"*) ;; *) echo "FAIL: dpurun eval c
 isolated=$("$work/examples/evaluate" "$manifest" "$shared/models" "$data" 200 isolate)
 echo "$isolated"
 case "$isolated" in *"($float of 200 images)"*", isolated"*) ;; *) echo "FAIL: isolated, not $float of 200"; exit 1 ;; esac
+# The installed Python module (where the build has one): it loads the installed libdpurun (its
+# RPATH), counts what dpurun eval counts, and its isolated runners find the installed worker.
+module=$(ls "$prefix"/lib/python3*/dist-packages/dpurun.cpython-*.so 2>/dev/null || true)
+if [ -n "$module" ]; then
+  PYTHONPATH=$(dirname "$module") python3 - "$prefix" "$manifest" "$data" "$expected" <<'PY' || { echo "FAIL: the installed Python module"; exit 1; }
+import sys
+import dpurun
+prefix, manifest, data, expected = sys.argv[1:]
+maps = open("/proc/self/maps").read()
+lib = sorted({line.split()[-1] for line in maps.splitlines() if "libdpurun.so" in line})
+assert dpurun.__file__.startswith(prefix) and lib and all(p.startswith(prefix) for p in lib), (dpurun.__file__, lib)
+r = dpurun.eval(model=manifest, variant="quantized", limit=200, isolate=True, data=data)
+assert r["accuracy"]["top1_correct"] == int(expected), (r["accuracy"]["top1_correct"], expected)
+assert "isolated" in r["runner"]["name"], r["runner"]
+print(f"python3: {dpurun.__file__} with {lib[0]}: {expected} of 200 images, isolated")
+PY
+fi
 echo "PASS: the installed package builds both examples, and they count what dpurun eval counts"
