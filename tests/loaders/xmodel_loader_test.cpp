@@ -449,3 +449,172 @@ TEST(XmodelLoader, ADeclaredShapeWhoseSizeOverflowsIsRefused) {
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// x (data) → fix at 4 → [op under test] → fix at `out_fp`: the graph every new-op test starts from.
+struct FixGraph {
+  XirGraphBuilder b;
+  std::vector<std::int64_t> dims;
+  explicit FixGraph(std::vector<std::int64_t> d) : dims(std::move(d)) {
+    auto& data = b.op("x", "data", dims);
+    XirGraphBuilder::set_string(data, "data_type", "FLOAT32");
+    b.fix("x_fix", "x", dims, 4);
+  }
+  Model load(const std::string& name) {
+    auto path = (test::temp_dir() / (name + ".xmodel")).string();
+    test::write_file(path, b.bytes());
+    return Model::load(path);
+  }
+};
+
+double q4(float x) { return std::clamp(std::floor(double(x) * 16 + 0.5), -128.0, 127.0); }  // int8 at fix 4
+double fix_to(double v, int fp) { return std::clamp(std::floor(v * std::ldexp(1.0, fp) + 0.5), -128.0, 127.0) / std::ldexp(1.0, fp); }
+
+// vai_q_pytorch's avgpool2d · (9 · 7 / 64): the DPU's 3×3 average (sum · 7 >> 6), as one integer
+// pool; another constant stays a product.
+TEST(XmodelLoader, AnAveragePoolTimesTheDpuFactorIsTheDpusPool) {
+  for (float c : {9.f * 7.f / 64.f, 0.5f}) {
+    FixGraph g({1, 3, 3, 2});
+    auto& pool = g.b.op("p", "avgpool2d", {1, 1, 1, 2}, {{"input", {"x_fix"}}});
+    XirGraphBuilder::set_ints(pool, "kernel", {3, 3});
+    XirGraphBuilder::set_ints(pool, "stride", {1, 1});
+    XirGraphBuilder::set_ints(pool, "pad", {0, 0, 0, 0});
+    g.b.constant("c", {}, {c});
+    g.b.op("m", "mul", {1, 1, 1, 2}, {{"input", {"p", "c"}}});
+    g.b.fix("y", "m", {1, 1, 1, 2}, 4);
+    Model m = g.load("avgpool_mul");
+    bool folded = true;
+    for (auto& [op, count] : m.op_counts())
+      if (op == "Binary") folded = false;
+    EXPECT_EQ(folded, c != 0.5f) << c;
+    auto in = test::random_floats(18, 11, -4.f, 4.f);
+    std::vector<float> out(2);
+    CpuExecutor(m, CpuOptions{1, KernelChoice::kReference}).run(in.data(), out.data(), 1);
+    for (int ch = 0; ch < 2; ++ch) {
+      double sum = 0;
+      for (int k = 0; k < 9; ++k) sum += q4(in[static_cast<std::size_t>(k * 2 + ch)]);
+      // folded: the DPU's sum · 7 / 64 at the output's grid (16ths of the input's units);
+      // else the true average times 0.5, rounded once by the fix after the product.
+      double want = c != 0.5f ? std::floor(sum * 7 / 64 + 0.5) / 16 : fix_to(sum / 16 / 9 * 0.5, 4);
+      EXPECT_EQ(out[static_cast<std::size_t>(ch)], want) << "c " << c << " channel " << ch;
+    }
+  }
+}
+
+// hard-sigmoid · (6 · 2731 / 2^14) is the DPU's hard sigmoid, relu6(x + 3) · 2731 / 2^14.
+TEST(XmodelLoader, AHardSigmoidTimesTheDpuFactorIsTheDpusHardSigmoid) {
+  FixGraph g({1, 2, 2, 4});
+  g.b.op("h", "hard-sigmoid", {1, 2, 2, 4}, {{"input", {"x_fix"}}});
+  g.b.constant("c", {}, {6.f * 2731.f / 16384.f});
+  g.b.op("m", "mul", {1, 2, 2, 4}, {{"input", {"h", "c"}}});
+  g.b.fix("y", "m", {1, 2, 2, 4}, 7);
+  Model m = g.load("hsigmoid_mul");
+  for (auto& [op, count] : m.op_counts()) EXPECT_NE(op, "Binary") << "the product was not folded";
+  auto in = test::random_floats(16, 12, -5.f, 5.f);
+  std::vector<float> out(16);
+  CpuExecutor(m, CpuOptions{1, KernelChoice::kReference}).run(in.data(), out.data(), 1);
+  for (std::size_t i = 0; i < 16; ++i) {
+    double x = q4(in[i]) / 16;
+    EXPECT_EQ(out[i], fix_to(std::min(std::max(x + 3, 0.0), 6.0) * 2731 / 16384, 7)) << i;
+  }
+}
+
+// Products of two feature maps (squeeze-and-excitation's gate, broadcast over H and W), a CPU
+// subgraph's aten::mean (float, even over H and W, where a DPU pool would average with its
+// factor) and BatchNorm as `scale`: exact in float, each rounded once by the fix after it.
+TEST(XmodelLoader, FeatureMapProductsMeansAndScaleRoundOnceAtTheirFix) {
+  FixGraph g({1, 2, 3, 4});
+  g.b.op("mean", "aten::mean", {1, 1, 1, 4}, {{"input", {"x_fix"}}});
+  g.b.fix("gate", "mean", {1, 1, 1, 4}, 6);
+  g.b.op("prod", "mul", {1, 2, 3, 4}, {{"input", {"x_fix", "gate"}}});
+  g.b.fix("prod_fix", "prod", {1, 2, 3, 4}, 5);
+  g.b.constant("s", {4}, {0.5f, -1.25f, 2.f, 0.75f});
+  g.b.fix("s_fix", "s", {4}, 4);
+  g.b.constant("t", {4}, {0.125f, 0.f, -0.5f, 1.f});
+  g.b.fix("t_fix", "t", {4}, 5);
+  g.b.op("bn", "scale", {1, 2, 3, 4}, {{"input", {"prod_fix"}}, {"scale", {"s_fix"}}, {"bias", {"t_fix"}}});
+  g.b.fix("y", "bn", {1, 2, 3, 4}, 3);
+  Model m = g.load("mul_scale");
+  auto in = test::random_floats(24, 13, -3.f, 3.f);
+  std::vector<float> out(24);
+  CpuExecutor(m, CpuOptions{1, KernelChoice::kReference}).run(in.data(), out.data(), 1);
+  const double s[] = {0.5, -1.25, 2, 0.75}, t[] = {0.125, 0, -0.5, 1};
+  int nonzero = 0;
+  for (int c = 0; c < 4; ++c) {
+    double sum = 0;
+    for (int p = 0; p < 6; ++p) sum += q4(in[static_cast<std::size_t>(p * 4 + c)]) / 16;
+    const double gate = fix_to(sum / 6, 6);
+    for (int p = 0; p < 6; ++p) {
+      const auto i = static_cast<std::size_t>(p * 4 + c);
+      const double prod = fix_to(q4(in[i]) / 16 * gate, 5);
+      const double want = fix_to(prod * s[c] + t[c], 3);
+      EXPECT_EQ(out[i], want) << "element " << i;
+      nonzero += want != 0;
+    }
+  }
+  EXPECT_GT(nonzero, 12);  // the values are not all rounded away
+}
+
+// XIR's transpose (the NHWC → NCHW sink before a CPU subgraph): integers move unchanged.
+TEST(XmodelLoader, TransposeMovesEachElementToItsPlace) {
+  FixGraph g({1, 2, 3, 4});
+  auto& t = g.b.op("t", "transpose", {1, 4, 2, 3}, {{"input", {"x_fix"}}});
+  XirGraphBuilder::set_ints(t, "order", {0, 3, 1, 2});
+  g.b.fix("y", "t", {1, 4, 2, 3}, 4);
+  Model m = g.load("transpose");
+  EXPECT_EQ(m.outputs()[0].shape, (Shape{-1, 4, 2, 3}));
+  auto in = test::random_floats(24, 14, -3.f, 3.f);
+  std::vector<float> out(24);
+  CpuExecutor(m, CpuOptions{1, KernelChoice::kReference}).run(in.data(), out.data(), 1);
+  for (int c = 0; c < 4; ++c)
+    for (int h = 0; h < 2; ++h)
+      for (int w = 0; w < 3; ++w)
+        EXPECT_EQ(out[static_cast<std::size_t>((c * 2 + h) * 3 + w)], q4(in[static_cast<std::size_t>((h * 3 + w) * 4 + c)]) / 16)
+            << c << h << w;
+  auto& bad = g.b.op("t2", "transpose", {1, 2, 4, 3}, {{"input", {"x_fix"}}});
+  XirGraphBuilder::set_ints(bad, "order", {1, 0, 3, 2});
+  Error e = test::load_error(g.b.bytes(), "model.xmodel");
+  EXPECT_NE(std::string(e.what()).find("'t2' (transpose)"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("batch must stay first"), std::string::npos) << e.what();
+}
+
+}  // namespace
+}  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// Real vai_q_pytorch models whose ops were refused before (mul, scale, transpose, aten::mean):
+// they load as integer models and run on a random input (their layers are checked against the
+// quantizer's dumps in xir_dumps_test where dumps exist).
+TEST(XmodelLoader, QuantizedPyTorchModelsWithTheXirOpSetRun) {
+  struct Case {
+    const char* file;
+    Shape output;
+  };
+  for (const Case& c : {Case{"models/efficientnetv2-block-b2304/ResidualBlock_int.xmodel", {-1, 14, 14, 136}},
+                        Case{"models/cgnet-cone-segmentation/CGNet_int.xmodel", {-1, 34, 46, 1}}}) {
+    const std::string path = test::shared(c.file);
+    DPURUN_REQUIRE_SHARED(path);
+    SCOPED_TRACE(c.file);
+    Model m = Model::load(path);
+    EXPECT_TRUE(m.is_integer());
+    EXPECT_EQ(m.outputs()[0].shape, c.output);
+    CpuExecutor exec(m);
+    auto in = test::random_floats(static_cast<std::size_t>(exec.input_elements()), 15, -2.f, 2.f);
+    std::vector<float> out(static_cast<std::size_t>(exec.output_elements()));
+    exec.run(in.data(), out.data(), 1);
+    bool finite = true, varied = false;
+    for (float v : out) {
+      finite = finite && std::isfinite(v);
+      varied = varied || v != out[0];
+    }
+    EXPECT_TRUE(finite);
+    EXPECT_TRUE(varied) << "every output the same";
+  }
+}
+
+}  // namespace
+}  // namespace dpurun

@@ -44,6 +44,7 @@ const char* to_string(OpType op) {
     case OpType::kPad: return "Pad";
     case OpType::kMean: return "Mean";
     case OpType::kReshape: return "Reshape";
+    case OpType::kTranspose: return "Transpose";
     case OpType::kSoftmax: return "Softmax";
     case OpType::kPRelu: return "PRelu";
     case OpType::kFix: return "Fix";

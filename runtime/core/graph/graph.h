@@ -136,10 +136,17 @@ struct PadParams {
 struct MeanParams {
   std::vector<int> axes;  // sorted, non-negative
   bool keep_dims = false;
+  bool on_cpu = false;  // a CPU subgraph's mean (XIR's aten::mean): float, never the DPU's pool
 };
 
 struct SoftmaxParams {
   int axis = -1;  // last
+};
+
+// Transpose: out[i0, i1, …] = x[i_perm…]: output dimension d is input dimension perm[d]
+// (XIR's `order`); the batch stays first.
+struct TransposeParams {
+  std::vector<int> perm;
 };
 
 // Custom: an op the user registered (dpurun/custom_op.h), run in float.
@@ -151,7 +158,7 @@ struct CustomParams {
 // Reshape needs no parameters: the output value's shape says it all.
 using OpParams = std::variant<std::monostate, ConvParams, PoolParams, FullyConnectedParams,
                               BinaryParams, ScaleShiftParams, UnaryParams, ConcatParams, PadParams,
-                              MeanParams, SoftmaxParams, FixParams, CustomParams>;
+                              MeanParams, SoftmaxParams, FixParams, CustomParams, TransposeParams>;
 
 enum class OpType {
   kConv2D,
@@ -165,6 +172,7 @@ enum class OpType {
   kPad,
   kMean,
   kReshape,
+  kTranspose,
   kSoftmax,
   kPRelu,  // inputs {x, alpha [C]}: x ≥ 0 ? x : alpha[c] · x over the last axis
   kFix,

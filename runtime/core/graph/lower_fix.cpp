@@ -114,8 +114,8 @@ class Lowering {
       case OpType::kFullyConnected: return dpu_activation(n.p<FullyConnectedParams>().act.kind);
       case OpType::kPool: return true;
       case OpType::kMean: {
-        const auto& axes = n.p<MeanParams>().axes;
-        return axes == std::vector<int>{1, 2} && g_.value(n.inputs[0]).shape.size() == 4;
+        const auto& p = n.p<MeanParams>();
+        return !p.on_cpu && p.axes == std::vector<int>{1, 2} && g_.value(n.inputs[0]).shape.size() == 4;
       }
       case OpType::kBinary: {
         const auto& p = n.p<BinaryParams>();
@@ -130,7 +130,7 @@ class Lowering {
   // Ops that move integers without changing their scale.
   static bool transparent(const Node& n) {
     if (n.op == OpType::kPad) return n.p<PadParams>().value == 0.f;
-    return n.op == OpType::kReshape || n.op == OpType::kConcat;
+    return n.op == OpType::kReshape || n.op == OpType::kConcat || n.op == OpType::kTranspose;
   }
 
   static bool dpu_activation(Activation a) {

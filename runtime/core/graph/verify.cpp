@@ -137,6 +137,18 @@ Shape infer_shape(const Graph& g, const Node& n) {
       }
       return out;
     }
+    case OpType::kTranspose: {
+      const auto& perm = params<TransposeParams>(g, n).perm;
+      std::vector<int> sorted = perm;
+      std::sort(sorted.begin(), sorted.end());
+      bool permutation = sorted.size() == x.size();
+      for (std::size_t d = 0; permutation && d < sorted.size(); ++d) permutation = sorted[d] == static_cast<int>(d);
+      if (!permutation || perm.empty() || perm[0] != 0)
+        bad(g, n, "order is not a permutation of " + std::to_string(x.size()) + " dimensions that keeps the batch first");
+      Shape out;
+      for (int d : perm) out.push_back(x[static_cast<std::size_t>(d)]);
+      return out;
+    }
     case OpType::kReshape: {
       const Shape& out = g.value(n.outputs.at(0)).shape;
       if (out.empty() || element_count(Shape(out.begin() + 1, out.end())) != element_count(Shape(x.begin() + 1, x.end())))

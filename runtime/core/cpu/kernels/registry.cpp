@@ -54,6 +54,7 @@ const std::vector<KernelEntry>& kernel_table() {
     {OpType::kConcat, kInt8, kRef, "reference concat int8", nullptr, reference::make_concat},
     {OpType::kPad, kInt8, kRef, "reference pad int8", nullptr, reference::make_pad},
     {OpType::kReshape, kInt8, kRef, "reference reshape int8", nullptr, reference::make_reshape},
+    {OpType::kTranspose, kInt8, kRef, "reference transpose int8", nullptr, reference::make_transpose},
 
     // Reference kernels: float.
     {OpType::kConv2D, kFloat, kRef, "reference conv", nullptr, reference::make_conv},
@@ -70,6 +71,7 @@ const std::vector<KernelEntry>& kernel_table() {
     {OpType::kPad, kFloat, kRef, "reference pad", nullptr, reference::make_pad},
     {OpType::kMean, kFloat, kRef, "reference mean", nullptr, reference::make_mean},
     {OpType::kReshape, kFloat, kRef, "reference reshape", nullptr, reference::make_reshape},
+    {OpType::kTranspose, kFloat, kRef, "reference transpose", nullptr, reference::make_transpose},
     {OpType::kSoftmax, kFloat, kRef, "reference softmax", nullptr, reference::make_softmax},
     {OpType::kPRelu, kFloat, kRef, "reference prelu", nullptr, reference::make_prelu},
     {OpType::kCustom, kFloat, kRef, "custom op", nullptr, reference::make_custom},

@@ -1,4 +1,4 @@
-// Plain data movement: concat, pad, reshape; for any element type (float or int8).
+// Plain data movement: concat, pad, reshape, transpose; for any element type (float or int8).
 #include <algorithm>
 #include <cstring>
 
@@ -79,6 +79,42 @@ class Pad : public Kernel {
   Shape xs_, os_;
 };
 
+// Any element size: bytes move, values do not change.
+class Transpose : public Kernel {
+ public:
+  explicit Transpose(const KernelArgs& a)
+      : x_(static_cast<const std::byte*>(a.inputs[0])),
+        out_(static_cast<std::byte*>(a.output)),
+        es_(element_size(a)),
+        os_(a.output_shape) {
+    const auto& perm = a.node.p<graph::TransposeParams>().perm;
+    const Shape& xs = a.input_shapes[0];
+    std::vector<std::int64_t> in_strides(xs.size(), 1);
+    for (std::size_t d = xs.size() - 1; d-- > 0;) in_strides[d] = in_strides[d + 1] * xs[d + 1];
+    for (int p : perm) strides_.push_back(in_strides[static_cast<std::size_t>(p)]);
+  }
+
+  void run() override {
+    const std::int64_t total = element_count(os_);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < total; ++i) {
+      std::int64_t rem = i, src = 0;
+      for (std::size_t d = os_.size(); d-- > 0;) {
+        src += (rem % os_[d]) * strides_[d];
+        rem /= os_[d];
+      }
+      std::memcpy(out_ + i * static_cast<std::int64_t>(es_), x_ + src * static_cast<std::int64_t>(es_), es_);
+    }
+  }
+
+ private:
+  const std::byte* x_;
+  std::byte* out_;
+  std::size_t es_;
+  Shape os_;
+  std::vector<std::int64_t> strides_;  // per output dimension: its input stride, in elements
+};
+
 class Copy : public Kernel {
  public:
   explicit Copy(const KernelArgs& a)
@@ -103,5 +139,6 @@ std::unique_ptr<Kernel> make_pad(const KernelArgs& a) {
   return std::make_unique<Pad<float>>(a);
 }
 std::unique_ptr<Kernel> make_reshape(const KernelArgs& a) { return std::make_unique<Copy>(a); }
+std::unique_ptr<Kernel> make_transpose(const KernelArgs& a) { return std::make_unique<Transpose>(a); }
 
 }  // namespace dpurun::cpu::reference

@@ -1,4 +1,7 @@
-// Activations, add, prelu and softmax.
+// Activations, add, mul, scale, prelu and softmax.
+#include <cmath>
+
+#include "graph/fix_math.h"
 #include "loaders/xir/ops/ops.h"
 
 namespace dpurun::loaders::xir {
@@ -26,6 +29,84 @@ void convert_add(Lowering& L, const OPNode& n) {
   if (L.g.value(a).shape != L.g.value(b).shape)
     L.fail(n, ErrorCode::kUnsupported, "add with broadcasting");
   L.add_node(n, OpType::kBinary, graph::BinaryParams{}, {a, b}, L.g.value(a).shape);
+}
+
+namespace {
+
+// A constant of one value (any shape of one element), or NaN.
+float scalar_constant(Lowering& L, ValueId v) {
+  const graph::Value& c = L.g.value(v);
+  if (!c.is_constant() || c.type != DataType::kFloat32 || element_count(c.shape) != 1) return NAN;
+  return c.as<float>()[0];
+}
+
+// The node that produced `v` in the graph so far, when it is of type `op`; else null.
+const graph::Node* made_by(Lowering& L, ValueId v, OpType op) {
+  const graph::NodeId p = L.g.value(v).producer;
+  if (p == graph::kNone) return nullptr;
+  const graph::Node& n = L.g.nodes[static_cast<std::size_t>(p)];
+  return n.op == op ? &n : nullptr;
+}
+
+bool reads_fixed_point(Lowering& L, const graph::Node& n) {
+  return made_by(L, n.inputs[0], OpType::kFix) != nullptr;
+}
+
+}  // namespace
+
+// vai_q_pytorch writes two DPU approximations as an op times a constant: an average pool as
+// avgpool2d · (k²·F / 2^S) (the DPU divides by k² with a multiply by F and a shift), and a hard
+// sigmoid as hard-sigmoid · (6 · 2731 / 2^14). On fixed-point input, the pair is the DPU's own
+// pool or hard sigmoid, which the integer lowering runs (graph/fix_math.h); the constant goes.
+// In the quantizer's float simulation (fix_in_float) the product stays as written. Other
+// products run in float: two int8 values' product is exact there, and the fix after it rounds
+// as the DPU does.
+void convert_mul(Lowering& L, const OPNode& n) {
+  auto ins = L.arg(n, "input");
+  if (ins.size() != 2) L.fail(n, ErrorCode::kUnsupported, "mul of " + std::to_string(ins.size()) + " inputs");
+  ValueId a = L.value_of(n, ins[0]), b = L.value_of(n, ins[1]);
+  if (!std::isnan(scalar_constant(L, a))) std::swap(a, b);
+  const float c = scalar_constant(L, b);
+  if (!std::isnan(c) && !L.options.fix_in_float) {
+    if (const graph::Node* pool = made_by(L, a, OpType::kPool)) {
+      const auto& p = pool->p<graph::PoolParams>();
+      const auto f = graph::dpu_average_factor(p.kernel_h, p.kernel_w);
+      const double dpu = double(p.kernel_h) * p.kernel_w * double(f.multiplier) / std::ldexp(1.0, f.shift);
+      if (p.kind == graph::PoolKind::kAverage && reads_fixed_point(L, *pool) && std::abs(c - dpu) <= 1e-6 * dpu) {
+        L.values[n.op_name()] = a;
+        return;
+      }
+    }
+    if (const graph::Node* hs = made_by(L, a, OpType::kUnary)) {
+      if (hs->p<graph::UnaryParams>().act.kind == graph::Activation::kHardSigmoid && reads_fixed_point(L, *hs) &&
+          std::abs(c - 6.0 * 2731.0 / 16384.0) <= 1e-6) {
+        L.values[n.op_name()] = a;
+        return;
+      }
+    }
+  }
+  graph::BinaryParams p;
+  p.kind = graph::BinaryKind::kMul;
+  L.add_node(n, OpType::kBinary, p, {a, b}, L.output_shape(n, true));
+}
+
+// BatchNorm left as a per-channel scale and bias: x · scale + bias, in float (exact on the fix
+// grids of its inputs; the fix after it rounds as the DPU does).
+void convert_scale(Lowering& L, const OPNode& n) {
+  ValueId x = L.input(n, "input"), scale = L.input(n, "scale");
+  const Shape xs = L.g.value(x).shape;
+  if (L.attr_ints(n, "axis", {-1})[0] != -1 && L.attr_ints(n, "axis", {-1})[0] != static_cast<std::int64_t>(xs.size()) - 1)
+    L.fail(n, ErrorCode::kUnsupported, "scale along an axis other than the channels");
+  ValueId bias;
+  if (!L.arg(n, "bias").empty()) {
+    bias = L.input(n, "bias");
+  } else {
+    bias = L.g.add_constant(n.op_name() + "/no_bias", Shape{xs.back()}, std::vector<float>(static_cast<std::size_t>(xs.back()), 0.f));
+  }
+  for (ValueId v : {scale, bias})
+    if (!L.g.value(v).is_constant() || element_count(L.g.value(v).shape) != xs.back())
+      L.fail(n, ErrorCode::kUnsupported, "scale and bias must be constants with one value per channel");
+  L.add_node(n, OpType::kScaleShift, graph::ScaleShiftParams{}, {x, scale, bias}, xs);
 }
 
 // Runs in float; a fix op after it requantizes, as the quantizer simulates.

@@ -31,6 +31,10 @@ Converter find_converter(const std::string& op_type) {
       {"hard-sigmoid", convert_activation},
       {"hard-swish", convert_activation},
       {"add", convert_add},
+      {"mul", convert_mul},
+      {"scale", convert_scale},
+      {"transpose", convert_transpose},
+      {"aten::mean", convert_aten_mean},
       {"prelu", convert_prelu},
       {"softmax", convert_softmax},
   };

@@ -20,6 +20,8 @@ void convert_concat(Lowering& L, const OPNode& n);
 void convert_reshape(Lowering& L, const OPNode& n);
 void convert_identity(Lowering& L, const OPNode& n);
 void convert_shape_op(Lowering& L, const OPNode& n);
+void convert_transpose(Lowering& L, const OPNode& n);
+void convert_aten_mean(Lowering& L, const OPNode& n);
 // conv.cpp
 void convert_conv2d(Lowering& L, const OPNode& n);
 void convert_depthwise_conv2d(Lowering& L, const OPNode& n);
@@ -30,6 +32,8 @@ void convert_avgpool2d(Lowering& L, const OPNode& n);
 // elementwise.cpp
 void convert_activation(Lowering& L, const OPNode& n);
 void convert_add(Lowering& L, const OPNode& n);
+void convert_mul(Lowering& L, const OPNode& n);
+void convert_scale(Lowering& L, const OPNode& n);
 void convert_prelu(Lowering& L, const OPNode& n);
 void convert_softmax(Lowering& L, const OPNode& n);
 

@@ -105,6 +105,46 @@ void convert_reshape(Lowering& L, const OPNode& n) {
   L.add_node(n, OpType::kReshape, std::monostate{}, {x}, out);
 }
 
+void convert_transpose(Lowering& L, const OPNode& n) {
+  ValueId x = L.input(n, "input");
+  const auto order = L.attr_ints(n, "order", {});
+  graph::TransposeParams p;
+  for (auto d : order) p.perm.push_back(static_cast<int>(d));
+  const Shape xs = L.g.value(x).shape;
+  if (p.perm.size() != xs.size() || p.perm.empty() || p.perm[0] != 0)
+    L.fail(n, ErrorCode::kUnsupported, "order " + to_string(Shape(order.begin(), order.end())) + " of a " +
+                                           std::to_string(xs.size()) + "-D tensor (the batch must stay first)");
+  Shape out;
+  for (int d : p.perm) {
+    if (d < 0 || d >= static_cast<int>(xs.size())) L.fail(n, ErrorCode::kInvalidModel, "order names a dimension it has not");
+    out.push_back(xs[static_cast<std::size_t>(d)]);
+  }
+  L.add_node(n, OpType::kTranspose, p, {x}, out);
+}
+
+// aten::mean, as vai_q_pytorch leaves it for a CPU subgraph: its attributes hold only the output
+// shape, so the averaged axes are those where the output has 1 and the input more (kept, as 1).
+void convert_aten_mean(Lowering& L, const OPNode& n) {
+  ValueId x = L.input(n, "input");
+  const Shape xs = L.g.value(x).shape;
+  Shape out = L.output_shape(n, true);
+  if (out.size() != xs.size())
+    L.fail(n, ErrorCode::kUnsupported, "mean from " + to_string(xs) + " to " + to_string(out) + " (only keepdim=True)");
+  graph::MeanParams p;
+  p.keep_dims = true;
+  p.on_cpu = true;
+  for (std::size_t d = 1; d < xs.size(); ++d) {
+    if (out[d] == xs[d]) continue;
+    if (out[d] != 1) L.fail(n, ErrorCode::kInvalidModel, "mean from " + to_string(xs) + " to " + to_string(out));
+    p.axes.push_back(static_cast<int>(d));
+  }
+  if (p.axes.empty()) {  // nothing averaged: the value itself
+    L.values[n.op_name()] = x;
+    return;
+  }
+  L.add_node(n, OpType::kMean, p, {x}, out);
+}
+
 void convert_identity(Lowering& L, const OPNode& n) { L.values[n.op_name()] = L.input(n, "input"); }
 
 // Shape arithmetic (stack, shape): reshape takes its target from its own output tensor.
