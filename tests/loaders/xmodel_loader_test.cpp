@@ -557,6 +557,49 @@ TEST(XmodelLoader, FeatureMapProductsMeansAndScaleRoundOnceAtTheirFix) {
   EXPECT_GT(nonzero, 12);  // the values are not all rounded away
 }
 
+// XIR's resize: bilinear with aligned corners (ZeroDCE's ×8 upsample), with half-pixel centres
+// (its ÷8 downsample), and nearest, against PyTorch's formulas in double. Tolerance 1e-6: the
+// kernel computes positions and weights in float as PyTorch does, on values of magnitude < 8.
+TEST(XmodelLoader, ResizeFollowsPyTorchsInterpolate) {
+  struct Mode {
+    const char* mode;
+    bool align, half;
+  };
+  for (const Mode& md : {Mode{"BILINEAR", true, false}, Mode{"BILINEAR", false, true}, Mode{"NEAREST", false, false}}) {
+    SCOPED_TRACE(std::string(md.mode) + (md.align ? " align_corners" : "") + (md.half ? " half_pixel" : ""));
+    FixGraph g({1, 3, 4, 2});
+    auto& r = g.b.op("r", "resize", {1, 7, 5, 2}, {{"input", {"x_fix"}}});
+    XirGraphBuilder::set_string(r, "mode", md.mode);
+    XirGraphBuilder::set_bool(r, "align_corners", md.align);
+    XirGraphBuilder::set_bool(r, "half_pixel_centers", md.half);
+    Model m = g.load("resize");
+    auto in = test::random_floats(24, 16, -4.f, 4.f);
+    std::vector<float> out(70);
+    CpuExecutor(m, CpuOptions{1, KernelChoice::kReference}).run(in.data(), out.data(), 1);
+    auto src = [&](int d, int in_size, int out_size) {
+      if (md.align) return double(d) * (in_size - 1) / (out_size - 1);
+      if (md.half) return std::max((d + 0.5) * in_size / out_size - 0.5, 0.0);
+      return double(d) * in_size / out_size;
+    };
+    auto x = [&](int h, int w, int c) { return q4(in[static_cast<std::size_t>((h * 4 + w) * 2 + c)]) / 16; };
+    for (int h = 0; h < 7; ++h)
+      for (int w = 0; w < 5; ++w)
+        for (int c = 0; c < 2; ++c) {
+          const double sy = src(h, 3, 7), sx = src(w, 4, 5);
+          double want;
+          if (std::string(md.mode) == "NEAREST") {
+            want = x(std::min(static_cast<int>(std::floor(sy)), 2), std::min(static_cast<int>(std::floor(sx)), 3), c);
+          } else {
+            const int y0 = std::min(static_cast<int>(sy), 2), x0 = std::min(static_cast<int>(sx), 3);
+            const int y1 = std::min(y0 + 1, 2), x1 = std::min(x0 + 1, 3);
+            const double ly = sy - y0, lx = sx - x0;
+            want = (1 - ly) * ((1 - lx) * x(y0, x0, c) + lx * x(y0, x1, c)) + ly * ((1 - lx) * x(y1, x0, c) + lx * x(y1, x1, c));
+          }
+          EXPECT_NEAR(out[static_cast<std::size_t>((h * 5 + w) * 2 + c)], want, 1e-6) << h << " " << w << " " << c;
+        }
+  }
+}
+
 // XIR's transpose (the NHWC → NCHW sink before a CPU subgraph): integers move unchanged.
 TEST(XmodelLoader, TransposeMovesEachElementToItsPlace) {
   FixGraph g({1, 2, 3, 4});
@@ -586,7 +629,8 @@ TEST(XmodelLoader, TransposeMovesEachElementToItsPlace) {
 namespace dpurun {
 namespace {
 
-// Real vai_q_pytorch models whose ops were refused before (mul, scale, transpose, aten::mean):
+// Real vai_q_pytorch models whose ops were refused before (mul, scale, transpose, aten::mean,
+// resize, add of a constant tensor):
 // they load as integer models and run on a random input (their layers are checked against the
 // quantizer's dumps in xir_dumps_test where dumps exist).
 TEST(XmodelLoader, QuantizedPyTorchModelsWithTheXirOpSetRun) {
@@ -595,7 +639,8 @@ TEST(XmodelLoader, QuantizedPyTorchModelsWithTheXirOpSetRun) {
     Shape output;
   };
   for (const Case& c : {Case{"models/efficientnetv2-block-b2304/ResidualBlock_int.xmodel", {-1, 14, 14, 136}},
-                        Case{"models/cgnet-cone-segmentation/CGNet_int.xmodel", {-1, 34, 46, 1}}}) {
+                        Case{"models/cgnet-cone-segmentation/CGNet_int.xmodel", {-1, 34, 46, 1}},
+                        Case{"models/zerodce-zcu104/ZeroDCEQ_int.xmodel", {-1, 512, 512, 3}}}) {
     const std::string path = test::shared(c.file);
     DPURUN_REQUIRE_SHARED(path);
     SCOPED_TRACE(c.file);

@@ -45,6 +45,7 @@ const char* to_string(OpType op) {
     case OpType::kMean: return "Mean";
     case OpType::kReshape: return "Reshape";
     case OpType::kTranspose: return "Transpose";
+    case OpType::kResize: return "Resize";
     case OpType::kSoftmax: return "Softmax";
     case OpType::kPRelu: return "PRelu";
     case OpType::kFix: return "Fix";

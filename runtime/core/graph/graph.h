@@ -143,6 +143,15 @@ struct SoftmaxParams {
   int axis = -1;  // last
 };
 
+// Resize of H and W (NHWC) to the output value's size, as PyTorch's interpolate and XIR's
+// resize compute it: source position = (dst + ½)·in/out − ½ with half-pixel centres,
+// dst·(in − 1)/(out − 1) with aligned corners, else dst·in/out.
+struct ResizeParams {
+  bool bilinear = false;  // else nearest
+  bool align_corners = false;
+  bool half_pixel_centers = false;
+};
+
 // Transpose: out[i0, i1, …] = x[i_perm…]: output dimension d is input dimension perm[d]
 // (XIR's `order`); the batch stays first.
 struct TransposeParams {
@@ -158,7 +167,8 @@ struct CustomParams {
 // Reshape needs no parameters: the output value's shape says it all.
 using OpParams = std::variant<std::monostate, ConvParams, PoolParams, FullyConnectedParams,
                               BinaryParams, ScaleShiftParams, UnaryParams, ConcatParams, PadParams,
-                              MeanParams, SoftmaxParams, FixParams, CustomParams, TransposeParams>;
+                              MeanParams, SoftmaxParams, FixParams, CustomParams, TransposeParams,
+                              ResizeParams>;
 
 enum class OpType {
   kConv2D,
@@ -173,6 +183,7 @@ enum class OpType {
   kMean,
   kReshape,
   kTranspose,
+  kResize,
   kSoftmax,
   kPRelu,  // inputs {x, alpha [C]}: x ≥ 0 ? x : alpha[c] · x over the last axis
   kFix,

@@ -137,6 +137,12 @@ Shape infer_shape(const Graph& g, const Node& n) {
       }
       return out;
     }
+    case OpType::kResize: {
+      const Shape& out = g.value(n.outputs.at(0)).shape;
+      if (x.size() != 4 || out.size() != 4 || out[3] != x[3] || out[1] < 1 || out[2] < 1)
+        bad(g, n, "resizes " + to_string(x) + " to " + to_string(out) + " (NHWC, H and W only)");
+      return Shape{x[0], out[1], out[2], out[3]};
+    }
     case OpType::kTranspose: {
       const auto& perm = params<TransposeParams>(g, n).perm;
       std::vector<int> sorted = perm;

@@ -72,6 +72,7 @@ const std::vector<KernelEntry>& kernel_table() {
     {OpType::kMean, kFloat, kRef, "reference mean", nullptr, reference::make_mean},
     {OpType::kReshape, kFloat, kRef, "reference reshape", nullptr, reference::make_reshape},
     {OpType::kTranspose, kFloat, kRef, "reference transpose", nullptr, reference::make_transpose},
+    {OpType::kResize, kFloat, kRef, "reference resize", nullptr, reference::make_resize},
     {OpType::kSoftmax, kFloat, kRef, "reference softmax", nullptr, reference::make_softmax},
     {OpType::kPRelu, kFloat, kRef, "reference prelu", nullptr, reference::make_prelu},
     {OpType::kCustom, kFloat, kRef, "custom op", nullptr, reference::make_custom},

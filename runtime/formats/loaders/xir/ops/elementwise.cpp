@@ -26,9 +26,9 @@ void convert_add(Lowering& L, const OPNode& n) {
   if (ins.size() != 2)
     L.fail(n, ErrorCode::kUnsupported, "add of " + std::to_string(ins.size()) + " inputs");
   ValueId a = L.value_of(n, ins[0]), b = L.value_of(n, ins[1]);
-  if (L.g.value(a).shape != L.g.value(b).shape)
-    L.fail(n, ErrorCode::kUnsupported, "add with broadcasting");
-  L.add_node(n, OpType::kBinary, graph::BinaryParams{}, {a, b}, L.g.value(a).shape);
+  // Equal shapes run as the DPU's integer add; a broadcast one (a constant, a per-channel
+  // term) in float, exact on the inputs' fix grids and rounded once by the fix after it.
+  L.add_node(n, OpType::kBinary, graph::BinaryParams{}, {a, b}, L.output_shape(n, true));
 }
 
 namespace {

@@ -35,6 +35,7 @@ Converter find_converter(const std::string& op_type) {
       {"scale", convert_scale},
       {"transpose", convert_transpose},
       {"aten::mean", convert_aten_mean},
+      {"resize", convert_resize},
       {"prelu", convert_prelu},
       {"softmax", convert_softmax},
   };

@@ -22,6 +22,7 @@ void convert_identity(Lowering& L, const OPNode& n);
 void convert_shape_op(Lowering& L, const OPNode& n);
 void convert_transpose(Lowering& L, const OPNode& n);
 void convert_aten_mean(Lowering& L, const OPNode& n);
+void convert_resize(Lowering& L, const OPNode& n);
 // conv.cpp
 void convert_conv2d(Lowering& L, const OPNode& n);
 void convert_depthwise_conv2d(Lowering& L, const OPNode& n);

@@ -122,6 +122,23 @@ void convert_transpose(Lowering& L, const OPNode& n) {
   L.add_node(n, OpType::kTranspose, p, {x}, out);
 }
 
+// Nearest or bilinear, in float between the fix ops as the quantizer simulates it (the DPU's
+// downsample-fix and the CPU's upsample-fix are not yet proven against dumps).
+void convert_resize(Lowering& L, const OPNode& n) {
+  ValueId x = L.input(n, "input");
+  const std::string mode = L.attr_s(n, "mode", "NEAREST");
+  if (mode != "NEAREST" && mode != "BILINEAR") L.fail(n, ErrorCode::kUnsupported, "mode " + mode);
+  graph::ResizeParams p;
+  p.bilinear = mode == "BILINEAR";
+  p.align_corners = L.attr_b(n, "align_corners", false);
+  p.half_pixel_centers = L.attr_b(n, "half_pixel_centers", false);
+  const Shape xs = L.g.value(x).shape;
+  Shape out = L.output_shape(n, true);
+  if (xs.size() != 4 || out.size() != 4 || out[3] != xs[3])
+    L.fail(n, ErrorCode::kUnsupported, "resize of " + to_string(xs) + " to " + to_string(out) + " (NHWC, H and W only)");
+  L.add_node(n, OpType::kResize, p, {x}, out);
+}
+
 // aten::mean, as vai_q_pytorch leaves it for a CPU subgraph: its attributes hold only the output
 // shape, so the averaged axes are those where the output has 1 and the input more (kept, as 1).
 void convert_aten_mean(Lowering& L, const OPNode& n) {
