@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -177,8 +179,17 @@ TEST(Cli, TiedOutputsPredictTheLowestClass) {
   EXPECT_DOUBLE_EQ(j["accuracy"]["top1"].get<double>(), 0.1);  // 10 of the 100 spread images
 }
 
-// Starts the CLI with `args`, sends SIGINT after `ms`, and returns its exit code (-1 when a
-// signal killed it instead of a clean stop).
+// True once process `pid` catches SIGINT (its SigCgt mask in /proc/PID/status has bit 2).
+bool catches_sigint(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("SigCgt:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> (SIGINT - 1)) & 1;
+  return false;
+}
+
+// Starts the CLI with `args`, sends SIGINT `ms` after it has installed its handler (a slow
+// start, e.g. under a sanitizer, must not turn the test into a kill), and returns its exit code
+// (-1 when a signal killed it instead of a clean stop).
 // `group`: SIGINT to the CLI's whole process group, as a terminal's Ctrl-C sends it.
 int interrupted_exit(std::vector<std::string> args, int ms, bool group = false) {
   auto cli = test::cli_argv();
@@ -196,6 +207,8 @@ int interrupted_exit(std::vector<std::string> args, int ms, bool group = false) 
   const int rc = posix_spawn(&pid, cli[0].c_str(), nullptr, &attr, argv.data(), environ);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return -2;
+  for (int waited = 0; !catches_sigint(pid) && waited < 120000; waited += 10)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   kill(group ? -pid : pid, SIGINT);
   int status = 0;
