@@ -1,5 +1,6 @@
 #include "loaders/keras/freeze.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -35,7 +36,9 @@ class Freezer {
       layer_ = &l;
       Out out;
       try {
-        out = lower(l);
+        out = l.class_name == "Vitis>QuantizeWrapper" ? quantize_wrapper(l)
+              : l.class_name == "Vitis>VitisQuantize" ? vitis_quantize()
+                                                      : lower(l);
       } catch (const json::exception& e) {  // a value of the wrong type the checks missed
         fail(std::string("its config is malformed (") + e.what() + ")");
       }
@@ -60,6 +63,128 @@ class Freezer {
   const Layer* layer_ = nullptr;
   tf::GraphDef g_;
   std::map<std::string, Out> outs_;
+  // Inside a vai_q_tensorflow2 QuantizeWrapper: the fix point of each quantized weight.
+  std::map<std::string, int> weight_pos_;
+
+  // ---- vai_q_tensorflow2 (a Keras model saved by VitisQuantizer.quantize_model) ----
+  // Its layers are wrapped: Vitis>VitisQuantize quantizes an input, Vitis>QuantizeWrapper holds a
+  // Keras layer, its quantizers' settings and, among its weights, their positions (<name>_pos).
+  // They become what vai_q_tensorflow writes: FixNeuron nodes at those positions, on weights
+  // (rounded to their grid as the quantizer rounds them) and on activations.
+  int position(const Layer& l, const std::string& name) const {
+    auto it = l.weights.find(name);
+    if (it == l.weights.end() || it->second.data.size() != 1 || !std::isfinite(it->second.data[0]) ||
+        std::fabs(it->second.data[0]) > 32 || it->second.data[0] != std::floor(it->second.data[0]))
+      fail("has no quantize position '" + name + "' (one integer); was it saved by VitisQuantizer.quantize_model?");
+    return static_cast<int>(it->second.data[0]);
+  }
+  // vai_q_tensorflow2's round_mode: 0 half to even, 1 half up (the DPU's), 2 half away from zero.
+  static int round_mode(const json& quantizer) {
+    const json& p = quantizer.contains("quantizer_params") ? quantizer["quantizer_params"]
+                    : quantizer.contains("config")         ? quantizer["config"]
+                                                           : quantizer;
+    return p.contains("round_mode") && p["round_mode"].is_number_integer() ? p["round_mode"].get<int>() : 1;
+  }
+  static int bit_width(const json& quantizer) {
+    const json& p = quantizer.contains("quantizer_params") ? quantizer["quantizer_params"]
+                    : quantizer.contains("config")         ? quantizer["config"]
+                                                           : quantizer;
+    return p.contains("bit_width") && p["bit_width"].is_number_integer() ? p["bit_width"].get<int>() : 8;
+  }
+  Out fix_neuron(const std::string& name, const Out& x, int pos) {
+    tf::NodeDef* n = node(name, "FixNeuron", {x.node});
+    (*n->mutable_attr())["quantize_pos"].set_i(pos);
+    (*n->mutable_attr())["bit_width"].set_i(8);
+    return {name, x.shape};
+  }
+  Out vitis_quantize() {
+    const json& q = cfg().contains("quantizer") ? cfg()["quantizer"] : json::object();
+    if (bit_width(q) != 8 || round_mode(q) != 1)
+      unsupported("an input quantizer of " + std::to_string(bit_width(q)) + " bits, round_mode " +
+                  std::to_string(round_mode(q)) + " (the DPU takes 8 bits rounded half up)");
+    std::string pos_name;
+    for (const auto& [k, w] : layer_->weights)
+      if (k.size() > 4 && k.compare(k.size() - 4, 4, "_pos") == 0) pos_name = k;
+    return fix_neuron(layer_->name + "/aquant", only_input(), position(*layer_, pos_name));
+  }
+  Out quantize_wrapper(const Layer& wrapper) {
+    const json& c = wrapper.config;
+    if (!c.contains("layer") || !c["layer"].is_object() || !c["layer"].contains("class_name") ||
+        !c["layer"].contains("config") || !c["layer"]["config"].is_object())
+      fail("has no wrapped layer");
+    const json qc = c.contains("quantize_config") && c["quantize_config"].contains("config")
+                        ? c["quantize_config"]["config"]
+                        : json::object();
+    Layer inner = wrapper;
+    inner.class_name = c["layer"]["class_name"].get<std::string>();
+    inner.config = c["layer"]["config"];
+    inner.name = inner.config.value("name", wrapper.name);
+    // The wrapped layer's activation, as Keras names it: QuantizeAwareActivation holds the real one.
+    std::string act = "linear";
+    if (inner.config.contains("activation")) {
+      const json& a = inner.config["activation"];
+      if (a.is_string()) act = a.get<std::string>();
+      else if (a.is_object() && a.value("class_name", "") == "Vitis>QuantizeAwareActivation") {
+        const json& in = a.contains("config") && a["config"].contains("activation") ? a["config"]["activation"] : json();
+        act = in.is_string() ? in.get<std::string>() : "linear";  // NoQuantizeActivation: none
+      } else {
+        fail("activation " + a.dump() + " is not one dpurun knows");
+      }
+      inner.config["activation"] = act;
+    }
+    // Weights and biases: each rounded onto its grid here, as the quantizer did.
+    weight_pos_.clear();
+    auto quantizers = [&](const char* names, const char* settings) {
+      std::vector<std::pair<std::string, json>> out;
+      if (!qc.contains(names) || !qc[names].is_array()) return out;
+      for (std::size_t i = 0; i < qc[names].size(); ++i)
+        out.emplace_back(qc[names][i].get<std::string>(),
+                         qc.contains(settings) && qc[settings].size() > i ? qc[settings][i] : json::object());
+      return out;
+    };
+    for (const auto& [names, settings] : {std::pair{"quantizable_weights", "weight_quantizers"},
+                                          std::pair{"quantizable_biases", "bias_quantizers"}})
+      for (const auto& [w, q] : quantizers(names, settings)) {
+        if (bit_width(q) != 8) unsupported("weights of " + std::to_string(bit_width(q)) + " bits (the DPU's are 8)");
+        auto it = inner.weights.find(w);
+        if (it == inner.weights.end()) fail("has no weight '" + w + "' to quantize");
+        const int pos = position(wrapper, w + "_pos");
+        const int mode = round_mode(q);
+        for (float& v : it->second.data) {
+          double x = std::ldexp(double(v), pos), r;
+          if (mode == 0) r = std::nearbyint(x);  // half to even (the default rounding mode)
+          else if (mode == 2) r = std::round(x);
+          else r = std::floor(x + 0.5);
+          v = static_cast<float>(std::ldexp(std::clamp(r, -128.0, 127.0), -pos));
+        }
+        weight_pos_[w] = pos;
+      }
+    // The activation quantizer: after the activation (post_activation_pos, e.g. ReLU), or before
+    // it (pre_activation_pos: softmax and sigmoid, which the DPU does not compute); outputs.
+    auto acts = quantizers("quantizable_activations", "activation_quantizers");
+    auto outs = quantizers("quantizable_outputs", "output_quantizers");
+    for (const auto& [n, q] : acts)
+      if (bit_width(q) != 8 || round_mode(q) != 1) unsupported("an activation quantizer other than 8 bits rounded half up");
+    const bool pre = !acts.empty() && inner.weights.count("pre_activation_pos");
+    const Layer* outer = layer_;
+    layer_ = &inner;
+    Out out;
+    if (pre) {  // the activation on the quantized pre-activation
+      if (inner.class_name != "Activation") unsupported("a pre-activation quantizer on a " + inner.class_name);
+      Out x = fix_neuron(inner.name + "/pre_aquant", only_input(), position(wrapper, "pre_activation_pos"));
+      out = act == "linear" ? x : activation(act, x);
+    } else {
+      out = lower(inner);
+      // (A NoQuantizeActivation, e.g. a Dense's linear one, has a quantizer listed but no position.)
+      if (!acts.empty() && inner.weights.count("post_activation_pos"))
+        out = fix_neuron(inner.name + "/aquant", out, position(wrapper, "post_activation_pos"));
+    }
+    for (std::size_t i = 0; i < outs.size(); ++i)
+      out = fix_neuron(inner.name + "/oquant_" + std::to_string(i), out, position(wrapper, "output_" + std::to_string(i) + "_pos"));
+    layer_ = outer;
+    weight_pos_.clear();
+    return out;
+  }
 
   // ---- errors ----
   [[noreturn]] void fail(const std::string& what, ErrorCode code = ErrorCode::kInvalidModel) const {
@@ -190,7 +315,10 @@ class Freezer {
     return name;
   }
   std::string weight_const(const std::string& name, const Shape& want) {
-    return constant(layer_->name + "/" + name, want, weight(name, want).data);
+    std::string c = constant(layer_->name + "/" + name, want, weight(name, want).data);
+    auto pos = weight_pos_.find(name);
+    if (pos == weight_pos_.end()) return c;
+    return fix_neuron(layer_->name + "/" + name + "/wquant", Out{c, want}, pos->second).node;
   }
 
   // ---- shapes ----
