@@ -663,3 +663,38 @@ TEST(XmodelLoader, QuantizedPyTorchModelsWithTheXirOpSetRun) {
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// XIR's sub (with broadcasting) and CONSTANT pad; REFLECT is refused, naming the mode.
+TEST(XmodelLoader, SubAndPad) {
+  FixGraph g({1, 2, 2, 3});
+  g.b.constant("k", {3}, {0.5f, -0.25f, 1.f});
+  g.b.fix("k_fix", "k", {3}, 4);
+  g.b.op("s", "sub", {1, 2, 2, 3}, {{"input", {"x_fix", "k_fix"}}});
+  g.b.fix("s_fix", "s", {1, 2, 2, 3}, 4);
+  auto& p = g.b.op("p", "pad", {1, 3, 4, 3}, {{"input", {"s_fix"}}});
+  XirGraphBuilder::set_ints(p, "paddings", {0, 0, 1, 0, 1, 1, 0, 0});
+  XirGraphBuilder::set_string(p, "mode", "CONSTANT");
+  g.b.fix("y", "p", {1, 3, 4, 3}, 4);
+  Model m = g.load("sub_pad");
+  EXPECT_EQ(m.outputs()[0].shape, (Shape{-1, 3, 4, 3}));
+  auto in = test::random_floats(12, 17, -3.f, 3.f);
+  std::vector<float> out(36);
+  CpuExecutor(m, CpuOptions{1, KernelChoice::kReference}).run(in.data(), out.data(), 1);
+  const double k[] = {0.5, -0.25, 1};
+  for (int h = 0; h < 3; ++h)
+    for (int w = 0; w < 4; ++w)
+      for (int c = 0; c < 3; ++c) {
+        const bool inside = h >= 1 && w >= 1 && w <= 2;
+        const double want = inside ? fix_to(q4(in[static_cast<std::size_t>(((h - 1) * 2 + (w - 1)) * 3 + c)]) / 16 - k[c], 4) : 0.0;
+        EXPECT_EQ(out[static_cast<std::size_t>((h * 4 + w) * 3 + c)], want) << h << " " << w << " " << c;
+      }
+  XirGraphBuilder::set_string(p, "mode", "REFLECT");
+  Error e = test::load_error(g.b.bytes(), "model.xmodel");
+  EXPECT_NE(std::string(e.what()).find("pad mode REFLECT"), std::string::npos) << e.what();
+}
+
+}  // namespace
+}  // namespace dpurun

@@ -90,6 +90,15 @@ void convert_mul(Lowering& L, const OPNode& n) {
   L.add_node(n, OpType::kBinary, p, {a, b}, L.output_shape(n, true));
 }
 
+// In float, with broadcasting: exact on the inputs' fix grids, rounded once by the fix after it.
+void convert_sub(Lowering& L, const OPNode& n) {
+  auto ins = L.arg(n, "input");
+  if (ins.size() != 2) L.fail(n, ErrorCode::kUnsupported, "sub of " + std::to_string(ins.size()) + " inputs");
+  graph::BinaryParams p;
+  p.kind = graph::BinaryKind::kSub;
+  L.add_node(n, OpType::kBinary, p, {L.value_of(n, ins[0]), L.value_of(n, ins[1])}, L.output_shape(n, true));
+}
+
 // BatchNorm left as a per-channel scale and bias: x · scale + bias, in float (exact on the fix
 // grids of its inputs; the fix after it rounds as the DPU does).
 void convert_scale(Lowering& L, const OPNode& n) {

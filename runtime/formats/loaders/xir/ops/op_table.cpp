@@ -32,6 +32,8 @@ Converter find_converter(const std::string& op_type) {
       {"hard-swish", convert_activation},
       {"add", convert_add},
       {"mul", convert_mul},
+      {"sub", convert_sub},
+      {"pad", convert_pad},
       {"scale", convert_scale},
       {"transpose", convert_transpose},
       {"aten::mean", convert_aten_mean},

@@ -23,6 +23,7 @@ void convert_shape_op(Lowering& L, const OPNode& n);
 void convert_transpose(Lowering& L, const OPNode& n);
 void convert_aten_mean(Lowering& L, const OPNode& n);
 void convert_resize(Lowering& L, const OPNode& n);
+void convert_pad(Lowering& L, const OPNode& n);
 // conv.cpp
 void convert_conv2d(Lowering& L, const OPNode& n);
 void convert_depthwise_conv2d(Lowering& L, const OPNode& n);
@@ -34,6 +35,7 @@ void convert_avgpool2d(Lowering& L, const OPNode& n);
 void convert_activation(Lowering& L, const OPNode& n);
 void convert_add(Lowering& L, const OPNode& n);
 void convert_mul(Lowering& L, const OPNode& n);
+void convert_sub(Lowering& L, const OPNode& n);
 void convert_scale(Lowering& L, const OPNode& n);
 void convert_prelu(Lowering& L, const OPNode& n);
 void convert_softmax(Lowering& L, const OPNode& n);

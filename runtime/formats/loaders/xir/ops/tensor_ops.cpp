@@ -122,6 +122,34 @@ void convert_transpose(Lowering& L, const OPNode& n) {
   L.add_node(n, OpType::kTranspose, p, {x}, out);
 }
 
+// CONSTANT padding (REFLECT and SYMMETRIC are refused, naming the mode); a zero pad before an
+// integer convolution becomes its padding.
+void convert_pad(Lowering& L, const OPNode& n) {
+  ValueId x = L.input(n, "input");
+  const Shape xs = L.g.value(x).shape;
+  const std::string mode = L.attr_s(n, "mode", "CONSTANT");
+  if (mode != "CONSTANT") L.fail(n, ErrorCode::kUnsupported, "pad mode " + mode + " (CONSTANT only)");
+  auto pads = L.attr_ints(n, "paddings", {});
+  if (pads.size() != 2 * xs.size()) L.fail(n, ErrorCode::kInvalidModel, "paddings has " + std::to_string(pads.size()) + " values for a " + std::to_string(xs.size()) + "-D input");
+  graph::PadParams p;
+  Shape out = xs;
+  for (std::size_t d = 0; d < xs.size(); ++d) {
+    const auto before = pads[2 * d], after = pads[2 * d + 1];
+    if (before < 0 || after < 0 || before > (1 << 16) || after > (1 << 16))
+      L.fail(n, ErrorCode::kUnsupported, "paddings " + to_string(Shape(pads.begin(), pads.end())) + " (0 to 65536 each)");
+    if (d == 0 && (before || after)) L.fail(n, ErrorCode::kUnsupported, "pads the batch");
+    p.pads.push_back({before, after});
+    if (d > 0) out[d] += before + after;
+  }
+  if (const AttrValue* a = L.attr(n, "constant_values")) {  // a float vector; one value for all
+    if (a->value_case() == AttrValue::kFloatVecValue && a->float_vec_value().value_size() > 0)
+      p.value = a->float_vec_value().value(0);
+    else
+      p.value = L.attr_f(n, "constant_values", 0.f);
+  }
+  L.add_node(n, OpType::kPad, p, {x}, out);
+}
+
 // Nearest or bilinear, in float between the fix ops as the quantizer simulates it (the DPU's
 // downsample-fix and the CPU's upsample-fix are not yet proven against dumps).
 void convert_resize(Lowering& L, const OPNode& n) {
