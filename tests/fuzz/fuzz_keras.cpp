@@ -1,6 +1,8 @@
 // libFuzzer target for the Keras reader's own logic: bytes as an architecture JSON
 // (model.to_json()), paired with a small weights-only .h5 written once at start-up (layers
-// conv2d_1 and dense_1), then frozen and lowered. Parsing HDF5 itself is the HDF5 library's;
+// conv2d_1 and dense_1; for a config that names vai_q_tensorflow2's "Vitis>" layers, those of a
+// quantized model: quant_input, quant_flatten, quant_dense with the quantizer's positions),
+// then frozen and lowered. Parsing HDF5 itself is the HDF5 library's;
 // the config, the layer semantics and the pairing of weights are ours. Any outcome but a
 // dpurun::Error is a bug.
 #include <unistd.h>
@@ -10,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 
 #include "dpurun/error.h"
 #include "dpurun/freeze.h"
@@ -34,6 +37,14 @@ const std::filesystem::path& scratch() {
                                  {{"conv2d_1", {w("kernel", {3, 3, 3, 4}), w("bias", {4})}},
                                   {"dense_1", {w("kernel", {64, 10}), w("bias", {10})}}},
                                  {"", "2.2.4", true});
+    auto pos = [](std::string name, float p) { return dpurun::test::KerasWeight{std::move(name), {}, {p}}; };
+    dpurun::test::write_keras_h5((d / "w_vitis.h5").string(),
+                                 {{"quant_input", {pos("quant_input_pos", 6), pos("optimizer_step", 1)}},
+                                  {"quant_flatten", {pos("optimizer_step", 1)}},
+                                  {"quant_dense",
+                                   {w("kernel", {64, 10}), w("bias", {10}), pos("kernel_pos", 7), pos("bias_pos", 8),
+                                    pos("post_activation_pos", 4), pos("optimizer_step", 1)}}},
+                                 {"", "2.8.0", false});
     return d;
   }();
   return dir;
@@ -45,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto arch = scratch() / "arch.json";
   std::ofstream(arch, std::ios::binary | std::ios::trunc)
       .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-  const std::string weights = (scratch() / "w.h5").string();
+  const bool vitis = std::string_view(reinterpret_cast<const char*>(data), size).find("Vitis>") != std::string_view::npos;
+  const std::string weights = (scratch() / (vitis ? "w_vitis.h5" : "w.h5")).string();
   try {
     dpurun::freeze_keras(arch.string(), weights);
     dpurun::loaders::LoadOptions o;

@@ -3,6 +3,7 @@
 // integer arithmetic at those positions.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "dpurun/cpu_executor.h"
@@ -11,6 +12,7 @@
 #include "dpurun/manifest.h"
 #include "dpurun/runner.h"
 #include "graph_def.pb.h"
+#include "support/keras_writer.h"
 #include "support/test_env.h"
 
 namespace dpurun {
@@ -86,6 +88,43 @@ TEST(KerasVitis, TheQuantizedMlpRunsAsIntegersAndClassifiesMnist) {
       correct += static_cast<int>(std::max_element(y + k * 10, y + k * 10 + 10) - (y + k * 10)) == d.label(first + k);
   }
   EXPECT_GE(correct, 950) << "top-1 over 1,000 images";
+}
+
+// Without ../shared: the fuzz seed's architecture (VitisQuantize → Flatten → Dense + ReLU, all
+// wrapped) with weights written here, ties included, against the DPU arithmetic in double:
+// input at 2^6 half up, kernel at 2^7 and bias at 2^8 half to even (round_mode 0), the exact
+// sum, ReLU, one rounding at 2^4.
+TEST(KerasVitis, AWrappedDenseIsTheDpusFullyConnectedAtTheSavedPositions) {
+  const auto dir = test::temp_dir();
+  std::vector<float> kernel(64 * 10), bias(10);
+  for (std::size_t i = 0; i < kernel.size(); ++i) kernel[i] = static_cast<float>(int(i % 23) - 11) / 256.f;  // ties at 2^-8
+  for (std::size_t i = 0; i < bias.size(); ++i) bias[i] = static_cast<float>(int(i) - 4) / 512.f;
+  auto pos = [](std::string name, float p) { return test::KerasWeight{std::move(name), {}, {p}}; };
+  test::write_keras_h5((dir / "w.h5").string(),
+                       {{"quant_input", {pos("quant_input_pos", 6), pos("optimizer_step", 1)}},
+                        {"quant_flatten", {pos("optimizer_step", 1)}},
+                        {"quant_dense",
+                         {{"kernel", {64, 10}, kernel}, {"bias", {10}, bias}, pos("kernel_pos", 7), pos("bias_pos", 8),
+                          pos("post_activation_pos", 4), pos("optimizer_step", 1)}}},
+                       {"", "2.8.0", false});
+  ModelOptions o;
+  o.weights_from = (dir / "w.h5").string();
+  Model m = Model::load(std::string(DPURUN_SOURCE_DIR) + "/tests/fuzz/seeds/keras_config/vitis_sequential.json", o);
+  ASSERT_TRUE(m.is_integer());
+  auto in = test::random_floats(64, 21, -1.f, 1.f);
+  std::vector<float> out(10);
+  CpuExecutor(m, CpuOptions{1, KernelChoice::kReference}).run(in.data(), out.data(), 1);
+  auto even = [](double v, int p) { return std::clamp(std::nearbyint(std::ldexp(v, p)), -128.0, 127.0) / std::ldexp(1.0, p); };
+  auto up = [](double v, int p) { return std::clamp(std::floor(std::ldexp(v, p) + 0.5), -128.0, 127.0) / std::ldexp(1.0, p); };
+  int nonzero = 0;
+  for (int j = 0; j < 10; ++j) {
+    double acc = even(bias[static_cast<std::size_t>(j)], 8);
+    for (int i = 0; i < 64; ++i) acc += up(in[static_cast<std::size_t>(i)], 6) * even(kernel[static_cast<std::size_t>(i * 10 + j)], 7);
+    const double want = up(std::max(acc, 0.0), 4);
+    EXPECT_EQ(out[static_cast<std::size_t>(j)], want) << "unit " << j;
+    nonzero += want != 0;
+  }
+  EXPECT_GT(nonzero, 2);
 }
 
 }  // namespace
