@@ -698,3 +698,53 @@ TEST(XmodelLoader, SubAndPad) {
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// XIR's conv1d (NWC, weights [OC, K, IC]) as the DPU computes a convolution: the exact sum of
+// int8 products and the bias, rounded once at the output's fix point; the weights stay int8.
+TEST(XmodelLoader, Conv1dIsTheDpusConvolutionAlongOneAxis) {
+  XirGraphBuilder b;
+  auto& data = b.op("x", "data", {1, 6, 3});
+  XirGraphBuilder::set_string(data, "data_type", "FLOAT32");
+  b.fix("x_fix", "x", {1, 6, 3}, 4);
+  std::vector<float> w(2 * 3 * 3);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(int(i * 7 % 11) - 5) / 32.f;
+  b.constant("w", {2, 3, 3}, w);
+  b.fix("w_fix", "w", {2, 3, 3}, 5);
+  b.constant("bias", {2}, {0.25f, -0.125f});
+  b.fix("b_fix", "bias", {2}, 6);
+  auto& c = b.op("c", "conv1d", {1, 6, 2}, {{"input", {"x_fix"}}, {"weights", {"w_fix"}}, {"bias", {"b_fix"}}});
+  XirGraphBuilder::set_ints(c, "kernel", {3});
+  XirGraphBuilder::set_ints(c, "stride", {1});
+  XirGraphBuilder::set_ints(c, "pad", {1, 1});
+  b.fix("y", "c", {1, 6, 2}, 3);
+  auto path = (test::temp_dir() / "conv1d.xmodel").string();
+  test::write_file(path, b.bytes());
+  Model m = Model::load(path);
+  ASSERT_TRUE(m.is_integer());
+  EXPECT_EQ(m.outputs()[0].shape, (Shape{-1, 6, 2}));
+  int quantize = 0;
+  for (auto& [op, count] : m.op_counts()) quantize += op == "Quantize" ? count : 0;
+  EXPECT_EQ(quantize, 1) << "only the input is quantized: the convolution runs as integers";
+  auto in = test::random_floats(18, 18, -3.f, 3.f);
+  for (KernelChoice k : {KernelChoice::kReference, KernelChoice::kFast}) {
+    std::vector<float> out(12);
+    CpuExecutor(m, CpuOptions{1, k}).run(in.data(), out.data(), 1);
+    for (int t = 0; t < 6; ++t)
+      for (int o = 0; o < 2; ++o) {
+        double acc = o == 0 ? 0.25 : -0.125;
+        for (int j = 0; j < 3; ++j) {
+          const int src = t + j - 1;
+          if (src < 0 || src >= 6) continue;
+          for (int ic = 0; ic < 3; ++ic)
+            acc += q4(in[static_cast<std::size_t>(src * 3 + ic)]) / 16 * w[static_cast<std::size_t>((o * 3 + j) * 3 + ic)];
+        }
+        EXPECT_EQ(out[static_cast<std::size_t>(t * 2 + o)], fix_to(acc, 3)) << "t " << t << " oc " << o;
+      }
+  }
+}
+
+}  // namespace
+}  // namespace dpurun

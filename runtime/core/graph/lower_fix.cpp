@@ -197,6 +197,24 @@ class Lowering {
         dead_[i] = true;
         return;
       }
+      // A reshape between them (a 1-D op run as a 2-D one, then back): the op before the
+      // reshape computes the fixed-point result, the reshape moves it.
+      if (pn.op == OpType::kReshape) {
+        ValueId r = pn.inputs[0];
+        NodeId q = producer(r);
+        if (q != kNone && uses_[static_cast<std::size_t>(r)] == 1 && !is_output(r)) {
+          Node& qn = g_.nodes[static_cast<std::size_t>(q)];
+          if (all_inputs_int(qn) && requantizing(qn)) {
+            for (ValueId& in : qn.inputs)
+              if (g_.value(in).is_constant()) in = int8_constant(in);
+            make_int(r, f);
+            pn.outputs = {y};
+            make_int(y, f);
+            dead_[i] = true;
+            return;
+          }
+        }
+      }
     }
     // Otherwise the fix becomes a conversion: float → integer, or an integer rescale.
     if (is_int(x)) {

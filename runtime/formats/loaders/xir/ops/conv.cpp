@@ -76,9 +76,83 @@ void lower_conv(Lowering& L, const OPNode& n, bool depthwise) {
   L.add_bias(n, y, s);
 }
 
+// A value reshaped under a name of its own (not the op's, which its last node carries).
+ValueId reshaped(Lowering& L, const OPNode& n, ValueId x, const std::string& suffix, Shape shape) {
+  ValueId out = L.g.add_value(n.op_name() + suffix, DataType::kFloat32, shape);
+  Node r;
+  r.name = n.op_name() + suffix;
+  r.source_op = n.op_type();
+  r.op = OpType::kReshape;
+  r.inputs = {x};
+  r.outputs = {out};
+  L.g.add_node(std::move(r));
+  return out;
+}
+
+// XIR's 1-D convolutions (input [N, L, C], weights [OC, K, IC] or depthwise [M, K, C];
+// kernel {k}, stride {s}, dilation {d}, pad {left, right}) as 2-D ones of height 1 between two
+// reshapes; the integer lowering runs the convolution as the DPU does and moves its integers
+// through the reshape back.
+void lower_conv1d(Lowering& L, const OPNode& n, bool depthwise) {
+  ValueId x = L.input(n, "input");
+  ValueId wv = L.input(n, "weights");
+  const Shape xs = L.g.value(x).shape, ws = L.g.value(wv).shape;
+  const Shape out3 = L.output_shape(n, true);
+  if (xs.size() != 3 || ws.size() != 3 || out3.size() != 3)
+    L.fail(n, ErrorCode::kInvalidModel, "expects 3-D input, weights and output (N, L, C)");
+  if (!L.g.value(wv).is_constant()) L.fail(n, ErrorCode::kUnsupported, "weights must be constants");
+  auto one = [&](const char* key, std::int64_t dflt) {
+    auto v = L.attr_ints(n, key, {dflt});
+    if (v.size() != 1) L.fail(n, ErrorCode::kInvalidModel, std::string(key) + " must have one value");
+    return v[0];
+  };
+  OPNode n2 = n;  // the same op, 2-D
+  n2.set_op_name(n.op_name() + "/as_conv2d");
+  n2.mutable_op_attr()->clear();
+  for (const auto& [k, v] : n.op_attr()) (*n2.mutable_op_attr())[k] = v;
+  auto set = [&](const char* key, std::vector<std::int32_t> v) {
+    auto* vec = (*n2.mutable_op_attr())[key].mutable_int32_vec_value();
+    vec->clear_value();
+    for (auto e : v) vec->add_value(e);
+  };
+  auto pad = L.attr_ints(n, "pad", {0, 0});
+  if (pad.size() != 2) L.fail(n, ErrorCode::kInvalidModel, "pad must be {left, right}");
+  set("kernel", {static_cast<std::int32_t>(one("kernel", ws[1])), 1});
+  set("stride", {static_cast<std::int32_t>(one("stride", 1)), 1});
+  set("dilation", {static_cast<std::int32_t>(one("dilation", 1)), 1});
+  set("pad", {static_cast<std::int32_t>(pad[0]), static_cast<std::int32_t>(pad[1]), 0, 0});
+  n2.mutable_output_tensor()->clear_tensor_dim();
+  for (auto d : {std::int64_t{1}, std::int64_t{1}, out3[1], out3[2]})
+    n2.mutable_output_tensor()->add_tensor_dim(static_cast<std::uint32_t>(d));
+  // Its inputs under new names: the input as [N, 1, L, C], the weights as [OC, 1, K, IC].
+  const std::string in_name = n.op_name() + "/input_2d", w_name = n.op_name() + "/weights_2d";
+  L.values[in_name] = reshaped(L, n, x, "/input_2d", {-1, 1, xs[1], xs[2]});
+  const graph::Value w = L.g.value(wv);
+  ValueId w2 = L.g.add_constant(w_name, Shape{ws[0], 1, ws[1], ws[2]}, std::vector<float>(w.as<float>().begin(), w.as<float>().end()));
+  L.g.value(w2).fix = w.fix;
+  L.values[w_name] = w2;
+  for (auto& a : *n2.mutable_args()) {
+    if (a.arg_name() == "input") { a.clear_arg_ops(); a.add_arg_ops(in_name); }
+    if (a.arg_name() == "weights") { a.clear_arg_ops(); a.add_arg_ops(w_name); }
+  }
+  lower_conv(L, n2, depthwise);
+  ValueId y = L.values.at(n2.op_name());
+  ValueId out = L.g.add_value(n.op_name(), DataType::kFloat32, out3);
+  Node r;
+  r.name = n.op_name();
+  r.source_op = n.op_type();
+  r.op = OpType::kReshape;
+  r.inputs = {y};
+  r.outputs = {out};
+  L.g.add_node(std::move(r));
+  L.values[n.op_name()] = out;
+}
+
 }  // namespace
 
 void convert_conv2d(Lowering& L, const OPNode& n) { lower_conv(L, n, false); }
+void convert_conv1d(Lowering& L, const OPNode& n) { lower_conv1d(L, n, false); }
+void convert_depthwise_conv1d(Lowering& L, const OPNode& n) { lower_conv1d(L, n, true); }
 void convert_depthwise_conv2d(Lowering& L, const OPNode& n) { lower_conv(L, n, true); }
 
 void convert_matmul(Lowering& L, const OPNode& n) {

@@ -20,6 +20,8 @@ Converter find_converter(const std::string& op_type) {
       {"shape", convert_shape_op},
       {"conv2d", convert_conv2d},
       {"depthwise-conv2d", convert_depthwise_conv2d},
+      {"conv1d", convert_conv1d},
+      {"depthwise-conv1d", convert_depthwise_conv1d},
       {"matmul", convert_matmul},
       {"maxpool2d", convert_maxpool2d},
       {"avgpool2d", convert_avgpool2d},

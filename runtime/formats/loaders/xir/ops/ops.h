@@ -27,6 +27,8 @@ void convert_pad(Lowering& L, const OPNode& n);
 // conv.cpp
 void convert_conv2d(Lowering& L, const OPNode& n);
 void convert_depthwise_conv2d(Lowering& L, const OPNode& n);
+void convert_conv1d(Lowering& L, const OPNode& n);
+void convert_depthwise_conv1d(Lowering& L, const OPNode& n);
 void convert_matmul(Lowering& L, const OPNode& n);
 // pool.cpp
 void convert_maxpool2d(Lowering& L, const OPNode& n);
