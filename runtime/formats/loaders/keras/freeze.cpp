@@ -78,19 +78,17 @@ class Freezer {
       fail("has no quantize position '" + name + "' (one integer); was it saved by VitisQuantizer.quantize_model?");
     return static_cast<int>(it->second.data[0]);
   }
+  // A quantizer's integer setting (its params sit under quantizer_params in a wrapper's
+  // quantize_config, under config in VitisQuantize's); `dflt` where it is absent.
+  static int quantizer_setting(const json& quantizer, const char* key, int dflt) {
+    const json& p = quantizer.contains("quantizer_params") ? quantizer["quantizer_params"]
+                    : quantizer.contains("config")         ? quantizer["config"]
+                                                           : quantizer;
+    return p.contains(key) && p[key].is_number_integer() ? p[key].get<int>() : dflt;
+  }
   // vai_q_tensorflow2's round_mode: 0 half to even, 1 half up (the DPU's), 2 half away from zero.
-  static int round_mode(const json& quantizer) {
-    const json& p = quantizer.contains("quantizer_params") ? quantizer["quantizer_params"]
-                    : quantizer.contains("config")         ? quantizer["config"]
-                                                           : quantizer;
-    return p.contains("round_mode") && p["round_mode"].is_number_integer() ? p["round_mode"].get<int>() : 1;
-  }
-  static int bit_width(const json& quantizer) {
-    const json& p = quantizer.contains("quantizer_params") ? quantizer["quantizer_params"]
-                    : quantizer.contains("config")         ? quantizer["config"]
-                                                           : quantizer;
-    return p.contains("bit_width") && p["bit_width"].is_number_integer() ? p["bit_width"].get<int>() : 8;
-  }
+  static int round_mode(const json& quantizer) { return quantizer_setting(quantizer, "round_mode", 1); }
+  static int bit_width(const json& quantizer) { return quantizer_setting(quantizer, "bit_width", 8); }
   Out fix_neuron(const std::string& name, const Out& x, int pos) {
     tf::NodeDef* n = node(name, "FixNeuron", {x.node});
     (*n->mutable_attr())["quantize_pos"].set_i(pos);

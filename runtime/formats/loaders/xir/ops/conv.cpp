@@ -108,8 +108,6 @@ void lower_conv1d(Lowering& L, const OPNode& n, bool depthwise) {
   };
   OPNode n2 = n;  // the same op, 2-D
   n2.set_op_name(n.op_name() + "/as_conv2d");
-  n2.mutable_op_attr()->clear();
-  for (const auto& [k, v] : n.op_attr()) (*n2.mutable_op_attr())[k] = v;
   auto set = [&](const char* key, std::vector<std::int32_t> v) {
     auto* vec = (*n2.mutable_op_attr())[key].mutable_int32_vec_value();
     vec->clear_value();
