@@ -8,6 +8,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
