@@ -748,3 +748,42 @@ TEST(XmodelLoader, Conv1dIsTheDpusConvolutionAlongOneAxis) {
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// XIR's 1-D pools as the DPU pools: the maximum, and the average of 2 as sum · 1 / 2 rounded
+// half up at the output's fix point; integers throughout (one Quantize, the input's).
+TEST(XmodelLoader, OneDimensionalPoolsAreTheDpusPools) {
+  for (const char* type : {"maxpool1d", "avgpool1d"}) {
+    SCOPED_TRACE(type);
+    XirGraphBuilder b;
+    auto& data = b.op("x", "data", {1, 6, 2});
+    XirGraphBuilder::set_string(data, "data_type", "FLOAT32");
+    b.fix("x_fix", "x", {1, 6, 2}, 4);
+    auto& p = b.op("p", type, {1, 3, 2}, {{"input", {"x_fix"}}});
+    XirGraphBuilder::set_ints(p, "kernel", {2});
+    XirGraphBuilder::set_ints(p, "stride", {2});
+    XirGraphBuilder::set_ints(p, "pad", {0, 0});
+    b.fix("y", "p", {1, 3, 2}, 4);
+    auto path = (test::temp_dir() / "pool1d.xmodel").string();
+    test::write_file(path, b.bytes());
+    Model m = Model::load(path);
+    EXPECT_EQ(m.outputs()[0].shape, (Shape{-1, 3, 2}));
+    int quantize = 0;
+    for (auto& [op, count] : m.op_counts()) quantize += op == "Quantize" ? count : 0;
+    EXPECT_EQ(quantize, 1);
+    auto in = test::random_floats(12, 19, -3.f, 3.f);
+    std::vector<float> out(6);
+    CpuExecutor(m, CpuOptions{1, KernelChoice::kReference}).run(in.data(), out.data(), 1);
+    for (int t = 0; t < 3; ++t)
+      for (int c = 0; c < 2; ++c) {
+        const double a = q4(in[static_cast<std::size_t>((2 * t) * 2 + c)]), bb = q4(in[static_cast<std::size_t>((2 * t + 1) * 2 + c)]);
+        const double want = std::string(type) == "maxpool1d" ? std::max(a, bb) / 16 : std::floor((a + bb) / 2 + 0.5) / 16;
+        EXPECT_EQ(out[static_cast<std::size_t>(t * 2 + c)], want) << t << " " << c;
+      }
+  }
+}
+
+}  // namespace
+}  // namespace dpurun

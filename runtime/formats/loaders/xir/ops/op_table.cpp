@@ -25,6 +25,8 @@ Converter find_converter(const std::string& op_type) {
       {"matmul", convert_matmul},
       {"maxpool2d", convert_maxpool2d},
       {"avgpool2d", convert_avgpool2d},
+      {"maxpool1d", convert_maxpool1d},
+      {"avgpool1d", convert_avgpool1d},
       {"relu", convert_activation},
       {"relu6", convert_activation},
       {"leaky-relu", convert_activation},

@@ -33,6 +33,8 @@ void convert_matmul(Lowering& L, const OPNode& n);
 // pool.cpp
 void convert_maxpool2d(Lowering& L, const OPNode& n);
 void convert_avgpool2d(Lowering& L, const OPNode& n);
+void convert_maxpool1d(Lowering& L, const OPNode& n);
+void convert_avgpool1d(Lowering& L, const OPNode& n);
 // elementwise.cpp
 void convert_activation(Lowering& L, const OPNode& n);
 void convert_add(Lowering& L, const OPNode& n);

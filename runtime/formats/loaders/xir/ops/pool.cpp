@@ -1,4 +1,4 @@
-// Max and average pooling (XIR's CEIL mode pads the extra window at the end).
+// Max and average pooling, 2-D and 1-D (XIR's CEIL mode pads the extra window at the end).
 #include "loaders/xir/ops/ops.h"
 
 namespace dpurun::loaders::xir {
@@ -50,8 +50,56 @@ void lower_pool(Lowering& L, const OPNode& n, graph::PoolKind kind) {
   L.add_node(n, OpType::kPool, p, {x}, out);
 }
 
+// XIR's 1-D pools (input [N, L, C]; kernel {k}, stride {s}, pad {left, right}) as 2-D ones of
+// height 1 between two reshapes, as conv1d (conv.cpp).
+void lower_pool1d(Lowering& L, const OPNode& n, graph::PoolKind kind) {
+  ValueId x = L.input(n, "input");
+  const Shape xs = L.g.value(x).shape;
+  const Shape out3 = L.output_shape(n, true);
+  if (xs.size() != 3 || out3.size() != 3) L.fail(n, ErrorCode::kInvalidModel, "expects 3-D input and output (N, L, C)");
+  OPNode n2 = n;
+  n2.set_op_name(n.op_name() + "/as_pool2d");
+  auto set = [&](const char* key, std::vector<std::int32_t> v) {
+    auto* vec = (*n2.mutable_op_attr())[key].mutable_int32_vec_value();
+    vec->clear_value();
+    for (auto e : v) vec->add_value(e);
+  };
+  if (!L.attr_b(n, "global", false)) {
+    auto k = L.attr_ints(n, "kernel", {});
+    auto s = L.attr_ints(n, "stride", k);
+    auto pad = L.attr_ints(n, "pad", {0, 0});
+    if (k.size() != 1 || s.size() != 1 || pad.size() != 2)
+      L.fail(n, ErrorCode::kInvalidModel, "kernel, stride or pad has the wrong length for a 1-D pool");
+    set("kernel", {static_cast<std::int32_t>(k[0]), 1});
+    set("stride", {static_cast<std::int32_t>(s[0]), 1});
+    set("pad", {static_cast<std::int32_t>(pad[0]), static_cast<std::int32_t>(pad[1]), 0, 0});
+  }
+  n2.mutable_output_tensor()->clear_tensor_dim();
+  for (auto d : {std::int64_t{1}, std::int64_t{1}, out3[1], out3[2]})
+    n2.mutable_output_tensor()->add_tensor_dim(static_cast<std::uint32_t>(d));
+  const std::string in_name = n.op_name() + "/input_2d";
+  ValueId x2 = L.g.add_value(in_name, DataType::kFloat32, {-1, 1, xs[1], xs[2]});
+  Node r;
+  r.name = in_name;
+  r.source_op = n.op_type();
+  r.op = OpType::kReshape;
+  r.inputs = {x};
+  r.outputs = {x2};
+  L.g.add_node(std::move(r));
+  L.values[in_name] = x2;
+  for (auto& a : *n2.mutable_args())
+    if (a.arg_name() == "input") {
+      a.clear_arg_ops();
+      a.add_arg_ops(in_name);
+    }
+  lower_pool(L, n2, kind);
+  L.add_node(n, OpType::kReshape, std::monostate{}, {L.values.at(n2.op_name())}, out3);
+}
+
 }  // namespace
 
+void convert_maxpool1d(Lowering& L, const OPNode& n) { lower_pool1d(L, n, graph::PoolKind::kMax); }
+void convert_avgpool1d(Lowering& L, const OPNode& n) { lower_pool1d(L, n, graph::PoolKind::kAverage); }
 void convert_maxpool2d(Lowering& L, const OPNode& n) { lower_pool(L, n, graph::PoolKind::kMax); }
 void convert_avgpool2d(Lowering& L, const OPNode& n) {
   lower_pool(L, n, graph::PoolKind::kAverage);
