@@ -121,6 +121,43 @@ class Lowering {
     return scratch;
   }
 
+  // A 1-D op (input [N, L, C]) as a 2-D one of height 1: its copy named n + `suffix`, with
+  // output [1, 1, L', C'] and its input reshaped to [N, 1, L, C]. The caller sets the 2-D
+  // attributes (set_ints), lowers the copy, then reshapes its value back under the op's name.
+  OPNode height_one_twin(const OPNode& n, const std::string& suffix, ValueId x, const Shape& out3) {
+    const Shape xs = g.value(x).shape;
+    OPNode twin = n;
+    twin.set_op_name(n.op_name() + suffix);
+    twin.mutable_output_tensor()->clear_tensor_dim();
+    for (auto d : {std::int64_t{1}, std::int64_t{1}, out3[1], out3[2]})
+      twin.mutable_output_tensor()->add_tensor_dim(static_cast<std::uint32_t>(d));
+    const std::string name = n.op_name() + "/input_2d";
+    ValueId x2 = g.add_value(name, DataType::kFloat32, {-1, 1, xs[1], xs[2]});
+    Node r;
+    r.name = name;
+    r.source_op = n.op_type();
+    r.op = OpType::kReshape;
+    r.inputs = {x};
+    r.outputs = {x2};
+    g.add_node(std::move(r));
+    reroute(twin, "input", name, x2);
+    return twin;
+  }
+  // Points argument `arg` of `op` (a copy being lowered) at `value`, registered as `name`.
+  void reroute(OPNode& op, const std::string& arg, const std::string& name, ValueId value) {
+    values[name] = value;
+    for (auto& a : *op.mutable_args())
+      if (a.arg_name() == arg) {
+        a.clear_arg_ops();
+        a.add_arg_ops(name);
+      }
+  }
+  static void set_ints(OPNode& op, const std::string& key, std::vector<std::int32_t> v) {
+    auto* vec = (*op.mutable_op_attr())[key].mutable_int32_vec_value();
+    vec->clear_value();
+    for (auto e : v) vec->add_value(e);
+  }
+
   // Adds the op's bias (its "bias" argument, if any) after the node just added, which then
   // produces the pre-bias value; the add takes the op's name and writes `out`.
   void add_bias(const OPNode& n, ValueId& out, const Shape& shape) {

@@ -76,19 +76,6 @@ void lower_conv(Lowering& L, const OPNode& n, bool depthwise) {
   L.add_bias(n, y, s);
 }
 
-// A value reshaped under a name of its own (not the op's, which its last node carries).
-ValueId reshaped(Lowering& L, const OPNode& n, ValueId x, const std::string& suffix, Shape shape) {
-  ValueId out = L.g.add_value(n.op_name() + suffix, DataType::kFloat32, shape);
-  Node r;
-  r.name = n.op_name() + suffix;
-  r.source_op = n.op_type();
-  r.op = OpType::kReshape;
-  r.inputs = {x};
-  r.outputs = {out};
-  L.g.add_node(std::move(r));
-  return out;
-}
-
 // XIR's 1-D convolutions (input [N, L, C], weights [OC, K, IC] or depthwise [M, K, C];
 // kernel {k}, stride {s}, dilation {d}, pad {left, right}) as 2-D ones of height 1 between two
 // reshapes; the integer lowering runs the convolution as the DPU does and moves its integers
@@ -104,46 +91,23 @@ void lower_conv1d(Lowering& L, const OPNode& n, bool depthwise) {
   auto one = [&](const char* key, std::int64_t dflt) {
     auto v = L.attr_ints(n, key, {dflt});
     if (v.size() != 1) L.fail(n, ErrorCode::kInvalidModel, std::string(key) + " must have one value");
-    return v[0];
-  };
-  OPNode n2 = n;  // the same op, 2-D
-  n2.set_op_name(n.op_name() + "/as_conv2d");
-  auto set = [&](const char* key, std::vector<std::int32_t> v) {
-    auto* vec = (*n2.mutable_op_attr())[key].mutable_int32_vec_value();
-    vec->clear_value();
-    for (auto e : v) vec->add_value(e);
+    return static_cast<std::int32_t>(v[0]);
   };
   auto pad = L.attr_ints(n, "pad", {0, 0});
   if (pad.size() != 2) L.fail(n, ErrorCode::kInvalidModel, "pad must be {left, right}");
-  set("kernel", {static_cast<std::int32_t>(one("kernel", ws[1])), 1});
-  set("stride", {static_cast<std::int32_t>(one("stride", 1)), 1});
-  set("dilation", {static_cast<std::int32_t>(one("dilation", 1)), 1});
-  set("pad", {static_cast<std::int32_t>(pad[0]), static_cast<std::int32_t>(pad[1]), 0, 0});
-  n2.mutable_output_tensor()->clear_tensor_dim();
-  for (auto d : {std::int64_t{1}, std::int64_t{1}, out3[1], out3[2]})
-    n2.mutable_output_tensor()->add_tensor_dim(static_cast<std::uint32_t>(d));
-  // Its inputs under new names: the input as [N, 1, L, C], the weights as [OC, 1, K, IC].
-  const std::string in_name = n.op_name() + "/input_2d", w_name = n.op_name() + "/weights_2d";
-  L.values[in_name] = reshaped(L, n, x, "/input_2d", {-1, 1, xs[1], xs[2]});
+  OPNode n2 = L.height_one_twin(n, "/as_conv2d", x, out3);
+  Lowering::set_ints(n2, "kernel", {one("kernel", ws[1]), 1});
+  Lowering::set_ints(n2, "stride", {one("stride", 1), 1});
+  Lowering::set_ints(n2, "dilation", {one("dilation", 1), 1});
+  Lowering::set_ints(n2, "pad", {static_cast<std::int32_t>(pad[0]), static_cast<std::int32_t>(pad[1]), 0, 0});
+  // The weights as [OC, 1, K, IC].
   const graph::Value w = L.g.value(wv);
+  const std::string w_name = n.op_name() + "/weights_2d";
   ValueId w2 = L.g.add_constant(w_name, Shape{ws[0], 1, ws[1], ws[2]}, std::vector<float>(w.as<float>().begin(), w.as<float>().end()));
   L.g.value(w2).fix = w.fix;
-  L.values[w_name] = w2;
-  for (auto& a : *n2.mutable_args()) {
-    if (a.arg_name() == "input") { a.clear_arg_ops(); a.add_arg_ops(in_name); }
-    if (a.arg_name() == "weights") { a.clear_arg_ops(); a.add_arg_ops(w_name); }
-  }
+  L.reroute(n2, "weights", w_name, w2);
   lower_conv(L, n2, depthwise);
-  ValueId y = L.values.at(n2.op_name());
-  ValueId out = L.g.add_value(n.op_name(), DataType::kFloat32, out3);
-  Node r;
-  r.name = n.op_name();
-  r.source_op = n.op_type();
-  r.op = OpType::kReshape;
-  r.inputs = {y};
-  r.outputs = {out};
-  L.g.add_node(std::move(r));
-  L.values[n.op_name()] = out;
+  L.add_node(n, OpType::kReshape, std::monostate{}, {L.values.at(n2.op_name())}, out3);
 }
 
 }  // namespace

@@ -57,41 +57,17 @@ void lower_pool1d(Lowering& L, const OPNode& n, graph::PoolKind kind) {
   const Shape xs = L.g.value(x).shape;
   const Shape out3 = L.output_shape(n, true);
   if (xs.size() != 3 || out3.size() != 3) L.fail(n, ErrorCode::kInvalidModel, "expects 3-D input and output (N, L, C)");
-  OPNode n2 = n;
-  n2.set_op_name(n.op_name() + "/as_pool2d");
-  auto set = [&](const char* key, std::vector<std::int32_t> v) {
-    auto* vec = (*n2.mutable_op_attr())[key].mutable_int32_vec_value();
-    vec->clear_value();
-    for (auto e : v) vec->add_value(e);
-  };
+  OPNode n2 = L.height_one_twin(n, "/as_pool2d", x, out3);
   if (!L.attr_b(n, "global", false)) {
     auto k = L.attr_ints(n, "kernel", {});
     auto s = L.attr_ints(n, "stride", k);
     auto pad = L.attr_ints(n, "pad", {0, 0});
     if (k.size() != 1 || s.size() != 1 || pad.size() != 2)
       L.fail(n, ErrorCode::kInvalidModel, "kernel, stride or pad has the wrong length for a 1-D pool");
-    set("kernel", {static_cast<std::int32_t>(k[0]), 1});
-    set("stride", {static_cast<std::int32_t>(s[0]), 1});
-    set("pad", {static_cast<std::int32_t>(pad[0]), static_cast<std::int32_t>(pad[1]), 0, 0});
+    Lowering::set_ints(n2, "kernel", {static_cast<std::int32_t>(k[0]), 1});
+    Lowering::set_ints(n2, "stride", {static_cast<std::int32_t>(s[0]), 1});
+    Lowering::set_ints(n2, "pad", {static_cast<std::int32_t>(pad[0]), static_cast<std::int32_t>(pad[1]), 0, 0});
   }
-  n2.mutable_output_tensor()->clear_tensor_dim();
-  for (auto d : {std::int64_t{1}, std::int64_t{1}, out3[1], out3[2]})
-    n2.mutable_output_tensor()->add_tensor_dim(static_cast<std::uint32_t>(d));
-  const std::string in_name = n.op_name() + "/input_2d";
-  ValueId x2 = L.g.add_value(in_name, DataType::kFloat32, {-1, 1, xs[1], xs[2]});
-  Node r;
-  r.name = in_name;
-  r.source_op = n.op_type();
-  r.op = OpType::kReshape;
-  r.inputs = {x};
-  r.outputs = {x2};
-  L.g.add_node(std::move(r));
-  L.values[in_name] = x2;
-  for (auto& a : *n2.mutable_args())
-    if (a.arg_name() == "input") {
-      a.clear_arg_ops();
-      a.add_arg_ops(in_name);
-    }
   lower_pool(L, n2, kind);
   L.add_node(n, OpType::kReshape, std::monostate{}, {L.values.at(n2.op_name())}, out3);
 }
