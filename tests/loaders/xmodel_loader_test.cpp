@@ -136,18 +136,17 @@ TEST(XmodelLoader, UnknownOpAndMissingFixPoint) {
   EXPECT_NE(std::string(e.what()).find("fix_point"), std::string::npos) << e.what();
 }
 
-TEST(XmodelLoader, CompiledModelAndCustomOpSayWhy) {
-  auto compiled = test::shared("models/lenet-cifar10-vck190/LeNet.xmodel");
+// A compiled op the emulation has no converter for, and a custom op: each named, with what to do.
+TEST(XmodelLoader, UnemulatedCompiledOpAndCustomOpSayWhy) {
   auto custom = test::shared("models/mnist-custom-op-tf2/zcu102_zcu104_kv260__tf2_custom_op.xmodel");
-  DPURUN_REQUIRE_SHARED(compiled);
   DPURUN_REQUIRE_SHARED(custom);
-  try {
-    Model::load(compiled);
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
-    EXPECT_NE(std::string(e.what()).find("compiled .xmodel"), std::string::npos) << e.what();
-  }
+  XirGraphBuilder x;
+  x.op("x", "data", {1, 4, 4, 1});
+  x.op("up", "transposed-conv2d-fix", {1, 8, 8, 1}, {{"input", {"x"}}});
+  Error e = load_error(x.bytes());
+  EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+  EXPECT_NE(std::string(e.what()).find("'up' (transposed-conv2d-fix)"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("--weights-from"), std::string::npos) << e.what();
   try {
     Model::load(custom);
     FAIL();
@@ -500,6 +499,31 @@ TEST(XmodelLoader, AnAveragePoolTimesTheDpuFactorIsTheDpusPool) {
       double want = c != 0.5f ? std::floor(sum * 7 / 64 + 0.5) / 16 : fix_to(sum / 16 / 9 * 0.5, 4);
       EXPECT_EQ(out[static_cast<std::size_t>(ch)], want) << "c " << c << " channel " << ch;
     }
+  }
+}
+
+// The same pool read by a concat (CGNet's input injection): no fix right after it, yet it still
+// averages as the DPU does (sum · 7 / 64), and the concat's fix rounds that, not the true mean.
+TEST(XmodelLoader, AnAveragePoolTimesTheDpuFactorBeforeAConcatIsStillTheDpusPool) {
+  FixGraph g({1, 3, 3, 1});
+  auto& pool = g.b.op("p", "avgpool2d", {1, 1, 1, 1}, {{"input", {"x_fix"}}});
+  XirGraphBuilder::set_ints(pool, "kernel", {3, 3});
+  XirGraphBuilder::set_ints(pool, "stride", {1, 1});
+  XirGraphBuilder::set_ints(pool, "pad", {0, 0, 0, 0});
+  g.b.constant("c", {}, {9.f * 7.f / 64.f});
+  g.b.op("m", "mul", {1, 1, 1, 1}, {{"input", {"p", "c"}}});
+  auto& cat = g.b.op("cat", "concat", {1, 1, 1, 2}, {{"input", {"m", "m"}}});
+  XirGraphBuilder::set_int(cat, "axis", 3);
+  g.b.fix("y", "cat", {1, 1, 1, 2}, 4);
+  Model m = g.load("avgpool_concat");
+  // Nine inputs summing to 41 sixteenths: the DPU gives 41 · 7 / 64 = 4.48 → 4, the mean 4.56 → 5.
+  std::vector<float> in = {5, 5, 5, 5, 5, 4, 4, 4, 4};
+  for (float& v : in) v /= 16;
+  for (auto kernels : {KernelChoice::kReference, KernelChoice::kFast}) {
+    std::vector<float> out(2);
+    CpuExecutor(m, CpuOptions{1, kernels}).run(in.data(), out.data(), 1);
+    EXPECT_EQ(out[0], 4.f / 16) << (kernels == KernelChoice::kFast ? "fast" : "reference");
+    EXPECT_EQ(out[1], 4.f / 16);
   }
 }
 

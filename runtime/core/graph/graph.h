@@ -95,6 +95,7 @@ struct PoolParams {
   int stride_h = 1, stride_w = 1;
   int pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
   bool count_include_pad = false;  // TensorFlow averages over the valid elements only
+  bool dpu_factor = false;  // average as the DPU does: the window's sum times F / 2^S (fix_math.h)
 };
 
 // FullyConnected: inputs {x [N, K], weights [K, M], bias [M] (optional)}.

@@ -17,6 +17,11 @@ constexpr auto kFast = KernelTier::kFast;
   return true;
 }
 
+// oneDNN divides by the window size; the DPU's factor runs in the reference kernel.
+[[maybe_unused]] bool pool_without_dpu_factor(const KernelArgs& a) {
+  return float_inputs(a) && !a.node.p<graph::PoolParams>().dpu_factor;
+}
+
 }  // namespace
 
 const std::vector<KernelEntry>& kernel_table() {
@@ -31,7 +36,7 @@ const std::vector<KernelEntry>& kernel_table() {
     {OpType::kConv2D, kFloat, kFast, "onednn conv", float_inputs, onednn::make_conv},
     {OpType::kDepthwiseConv2D, kFloat, kFast, "onednn depthwise conv", float_inputs,
      onednn::make_conv},
-    {OpType::kPool, kFloat, kFast, "onednn pool", float_inputs, onednn::make_pool},
+    {OpType::kPool, kFloat, kFast, "onednn pool", pool_without_dpu_factor, onednn::make_pool},
     {OpType::kFullyConnected, kFloat, kFast, "onednn inner product", float_inputs,
      onednn::make_fully_connected},
 #endif

@@ -2,6 +2,7 @@
 #include <limits>
 
 #include "cpu/kernels/kernels.h"
+#include "graph/fix_math.h"
 
 namespace dpurun::cpu::reference {
 namespace {
@@ -34,7 +35,10 @@ class Pool : public Kernel {
                 acc = is_max ? std::max(acc, double(v)) : acc + v;
                 ++count;
               }
-            if (!is_max) {
+            if (!is_max && p_.dpu_factor) {  // exact: int8 values on a fix grid, times F / 2^S
+              const auto f = graph::dpu_average_factor(p_.kernel_h, p_.kernel_w);
+              acc = acc * double(f.multiplier) * std::ldexp(1.0, -f.shift);
+            } else if (!is_max) {
               std::int64_t div = p_.count_include_pad ? std::int64_t{p_.kernel_h} * p_.kernel_w : count;
               acc = div ? acc / double(div) : 0.0;
             }

@@ -73,6 +73,8 @@ void convert_mul(Lowering& L, const OPNode& n) {
       const auto f = graph::dpu_average_factor(p.kernel_h, p.kernel_w);
       const double dpu = double(p.kernel_h) * p.kernel_w * double(f.multiplier) / std::ldexp(1.0, f.shift);
       if (p.kind == graph::PoolKind::kAverage && reads_fixed_point(L, *pool) && std::abs(c - dpu) <= 1e-6 * dpu) {
+        // The pool then averages as the DPU does, whether a fix follows it or not.
+        L.g.nodes[static_cast<std::size_t>(L.g.value(a).producer)].p<graph::PoolParams>().dpu_factor = true;
         L.values[n.op_name()] = a;
         return;
       }
