@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 
 #include "cli.h"
 #include "commands/commands.h"
@@ -49,7 +50,8 @@ Command add_eval(CLI::App& app) {
   cmd->add_option("--json", args->json, "Write the full report as JSON to this file");
   cmd->add_option("--reference", args->reference,
                   "Also run this model (e.g. the float graph of a quantized one) over the same "
-                  "images and report both, and how often their top-1 agree");
+                  "images and report both, and how often their top-1 agree; `compiled` for a "
+                  "compiled .xmodel: the CPU emulation of that very file");
   cmd->add_option("--reference-variant", args->reference_variant,
                   "Variant of the reference's manifest (default: float)");
   cmd->add_option("--save-baseline", args->save_baseline,
@@ -82,8 +84,12 @@ Command add_eval(CLI::App& app) {
       return interrupted() ? kInterrupted : r.complete ? kOk : kInputError;
     }
     // The reference: a model name, manifest or file; a bare variant name of the same manifest
-    // ("float") works too.
-    ResolvedModel ref = rm.manifest.files.count(args->reference) && !rm.manifest.path.empty()
+    // ("float") works too, and "compiled" for a compiled .xmodel no manifest lists is the file
+    // itself: on a board, the DPU against the emulation of the very file it runs.
+    const bool itself = args->reference == "compiled" && !rm.manifest.files.count("compiled") &&
+                        std::filesystem::path(rm.file).extension() == ".xmodel";
+    ResolvedModel ref = itself ? ResolvedModel{rm.manifest, rm.file, rm.variant}
+                        : rm.manifest.files.count(args->reference) && !rm.manifest.path.empty()
                             ? resolve_model(rm.manifest.path, "", args->reference)
                             : resolve_model(args->reference, "", args->reference_variant, true);
     if (ref.manifest.path.empty()) {  // a file no manifest lists: this model's preprocessing

@@ -331,7 +331,8 @@ TEST(Cli, InspectTextAndJson) {
   EXPECT_EQ(j["kind"], "compiled");
   EXPECT_EQ(j["subgraphs"][1]["device"], "DPU");
   EXPECT_EQ(j["subgraphs"][1]["dpu_fingerprint"], "0x603000b16013831");
-  EXPECT_EQ(j["cpu_reference"]["runnable"], false);
+  EXPECT_EQ(j["cpu_reference"]["runnable"], true);
+  EXPECT_EQ(j["subgraphs"][1]["parameters"], "67392 bytes");
 }
 
 TEST(Cli, InspectBadFiles) {
@@ -353,16 +354,23 @@ TEST(Cli, InspectBadFiles) {
 namespace dpurun {
 namespace {
 
-TEST(Cli, CompiledVariantTakesItsWeightsFromTheManifestPairing) {
+// The compiled variant runs the file itself; --weights-from still runs its quantized model's
+// weights instead, and both give the same top-1.
+TEST(Cli, CompiledVariantRunsTheFileItselfOrTheWeightsItIsGiven) {
   DPURUN_REQUIRE_SHARED(test::shared("models/lenet-cifar10-vck190/LeNet.xmodel"));
   DPURUN_REQUIRE_SHARED(test::shared("data/cifar10-test-jpg"));
-  auto json_path = test::temp_dir() / "report.json";
-  auto r = test::run_cli("eval --model lenet-cifar10-vck190 --variant compiled -n 50 --json " +
-                         json_path.string());
+  auto alone = test::temp_dir() / "alone.json", paired = test::temp_dir() / "paired.json";
+  auto r = test::run_cli("eval --model lenet-cifar10-vck190 --variant compiled -n 50 -q --json " + alone.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto j = nlohmann::json::parse(test::read_file(json_path));
-  EXPECT_NE(j["settings"]["weights_from"].get<std::string>().find("LeNet_int.xmodel"), std::string::npos);
-  EXPECT_EQ(j["model"]["arithmetic"], "int8 (DPU emulation)");
+  r = test::run_cli("eval --model lenet-cifar10-vck190 --variant compiled -n 50 -q --weights-from " +
+                    test::shared("models/lenet-cifar10-vck190/LeNet_int.xmodel") + " --json " + paired.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto a = nlohmann::json::parse(test::read_file(alone)), b = nlohmann::json::parse(test::read_file(paired));
+  EXPECT_EQ(a["settings"]["weights_from"].get<std::string>(), "");
+  EXPECT_NE(b["settings"]["weights_from"].get<std::string>().find("LeNet_int.xmodel"), std::string::npos);
+  EXPECT_EQ(a["model"]["arithmetic"], "int8 (DPU emulation)");
+  EXPECT_EQ(a["accuracy"]["top1"], b["accuracy"]["top1"]);
+  EXPECT_EQ(a["predictions"], b["predictions"]);
 }
 
 }  // namespace

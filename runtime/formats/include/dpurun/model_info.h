@@ -23,6 +23,15 @@ struct SubgraphInfo {
   std::vector<std::pair<std::string, std::string>> properties;  // format-specific facts
 };
 
+// One op of the source graph (XIR): what `dpurun dump` can ask the CPU reference for.
+struct LayerInfo {
+  std::string name;
+  std::string op;                // its type in the file: conv2d, fix, conv2d-fix, …
+  Shape shape;                   // its output's, as the file gives it
+  std::optional<int> fix_point;  // a fix op's, or a compiled op's output tensor's
+  bool constant = false;         // computed from constants only (weights and their fix ops)
+};
+
 struct ModelInfo {
   std::string path;
   std::string format;  // "tensorflow-graphdef", "xir-xmodel", "onnx", "dnndk-elf", "keras-h5"
@@ -33,6 +42,7 @@ struct ModelInfo {
   std::vector<TensorInfo> inputs, outputs;             // of the whole model
   std::optional<std::uint64_t> workload;               // operations per image
   std::vector<SubgraphInfo> subgraphs;                 // XIR's tree below the root; DNNDK's kernels
+  std::vector<LayerInfo> layers;                       // XIR: every op, in the file's (topological) order
   std::vector<std::pair<std::string, std::string>> properties;  // format-specific facts
   // The CPU reference: whether it runs the model, and how, or why not (inspect_model fills these).
   bool cpu_runnable = false;

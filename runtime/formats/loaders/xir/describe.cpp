@@ -5,6 +5,7 @@
 
 #include "dpurun/error.h"
 #include "loaders/describe.h"
+#include "loaders/xir/dpu_params.h"
 #include "loaders/xir/xmodel_loader.h"
 #include "xir_graph.pb.h"
 
@@ -117,6 +118,25 @@ void describe_xmodel(const std::string& bytes, ModelInfo& info) {
     quantized |= n.op_type() == "fix";
   }
   info.kind = compiled ? "compiled" : quantized ? "quantized" : "float";
+  std::set<std::string> constant;
+  for (const auto& n : def.op_node()) {
+    LayerInfo l;
+    l.constant = n.op_type() == "const" || n.op_type() == "const-fix";
+    if (!l.constant && n.args_size() > 0) {
+      l.constant = true;
+      for (const auto& a : n.args())
+        for (const auto& src : a.arg_ops()) l.constant &= constant.count(src) > 0;
+    }
+    if (l.constant) constant.insert(n.op_name());
+    l.name = n.op_name();
+    l.op = n.op_type();
+    l.shape.assign(n.output_tensor().tensor_dim().begin(), n.output_tensor().tensor_dim().end());
+    if (auto fp = int_attr(n.op_attr(), "fix_point"); fp && (l.op == "fix" || l.op == "float2fix"))
+      l.fix_point = static_cast<int>(*fp);
+    else if (auto tfp = int_attr(n.output_tensor().tensor_attr(), "fix_point"))
+      l.fix_point = static_cast<int>(*tfp);
+    info.layers.push_back(std::move(l));
+  }
   for (const auto& n : def.op_node()) {
     if (n.op_type() == "data" || n.op_type() == "data-fix")
       info.inputs.push_back(tensor_info(n.output_tensor()));
@@ -128,6 +148,15 @@ void describe_xmodel(const std::string& bytes, ModelInfo& info) {
       info.workload = static_cast<std::uint64_t>(*w);
     for (const auto& c : def.subg_root().subg_child())
       info.subgraphs.push_back(subgraph_info(c, index));
+    // Whether each DPU subgraph's constants can be read back (dpu_params.h).
+    const DpuParameters params(def, info.path);
+    for (const auto& p : params.subgraphs())
+      for (auto& s : info.subgraphs)
+        if (s.name == p.name) {
+          s.properties.emplace_back("parameters", std::to_string(p.parameter_bytes) + " bytes");
+          s.properties.emplace_back("weights", p.refusal.empty() ? "can be unpacked (" + p.layout + " layout)"
+                                                                 : "cannot be unpacked: " + p.refusal);
+        }
   }
 }
 

@@ -2,6 +2,7 @@
 // helpers they use (attributes, arguments, shapes, adding nodes). Converters: ops/.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -14,6 +15,7 @@
 
 namespace dpurun::loaders::xir {
 
+class DpuParameters;
 using graph::Node;
 using graph::OpType;
 using graph::ValueId;
@@ -188,6 +190,8 @@ class Lowering {
   std::unordered_map<std::string, ValueId> values;  // XIR op name → its value
   std::unordered_map<std::string, const OPNode*> ops;
   std::unordered_set<std::string> only;  // options.subgraph's ops
+  std::unordered_map<std::string, const OPNode*> first_user;  // op name → the first op reading it
+  std::shared_ptr<DpuParameters> dpu_params;  // a compiled model's constants, read when first needed
   std::vector<float> scratch;
 
  private:

@@ -41,10 +41,9 @@ void Lowering::lower(const OPNode& n) {
     add_node(n, OpType::kCustom, graph::CustomParams{t, fn}, ins, output_shape(n, true));
     return;
   }
-  if (t.size() > 4 && t.compare(t.size() - 4, 4, "-fix") == 0)
+  if (is_compiled_op(t))
     fail(n, ErrorCode::kUnsupported,
-         "this is a compiled .xmodel: its weights are packed in the DPU subgraph "
-         "(reg_id_to_parameter_value). Give the quantized model it was compiled from "
+         "this compiled op is not emulated yet. Give the quantized model it was compiled from "
          "(e.g. *_int.xmodel) with --weights-from, or run that model directly");
   fail(n, ErrorCode::kUnsupported,
        "op type '" + t + "' is not supported by dpurun's CPU reference (a custom op needs an "
@@ -53,7 +52,11 @@ void Lowering::lower(const OPNode& n) {
 
 graph::Graph Lowering::run() {
   g.source = source;
-  for (const auto& n : def.op_node()) ops[n.op_name()] = &n;
+  for (const auto& n : def.op_node()) {
+    ops[n.op_name()] = &n;
+    for (const auto& a : n.args())
+      for (const auto& o : a.arg_ops()) first_user.emplace(o, &n);
+  }
   if (!options.subgraph.empty()) {
     const SubGraph* s = def.has_subg_root() ? find_subgraph(def.subg_root(), options.subgraph) : nullptr;
     if (!s) throw Error(ErrorCode::kNotFound, source + ": no subgraph named '" + options.subgraph + "'");
@@ -88,7 +91,11 @@ graph::Graph Lowering::run() {
   if (!options.outputs.empty()) {
     for (const auto& o : options.outputs) {
       auto it = values.find(o);
+      // The compiler renames an output `o` to the fix2float it adds: `o_fix_`.
+      if (it == values.end()) it = values.find(o + "_fix_");
       if (it == values.end()) throw Error(ErrorCode::kNotFound, source + ": no op named '" + o + "'");
+      if (g.value(it->second).is_constant())
+        throw Error(ErrorCode::kInvalidArgument, source + ": '" + o + "' is a constant (weights), not a tensor the model computes");
       g.outputs.push_back(it->second);
     }
   } else {

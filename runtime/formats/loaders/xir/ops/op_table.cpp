@@ -46,17 +46,11 @@ Converter find_converter(const std::string& op_type) {
       {"softmax", convert_softmax},
   };
   auto it = table.find(op_type);
-  return it == table.end() ? nullptr : it->second;
+  return it == table.end() ? find_compiled_converter(op_type) : it->second;
 }
 
 bool is_compiled_op(const std::string& t) {
-  static const char* compiled[] = {
-      "data-fix", "const-fix",      "conv2d-fix",   "depthwise-conv2d-fix", "transposed-conv2d-fix",
-      "pool-fix", "eltwise-fix",    "concat-fix",   "reshape-fix",          "upload",
-      "download", "downsample-fix", "upsample-fix", "hard-sigmoid-fix"};
-  for (const char* c : compiled)
-    if (t == c) return true;
-  return false;
+  return t == "upload" || t == "download" || (t.size() > 4 && t.compare(t.size() - 4, 4, "-fix") == 0);
 }
 
 }  // namespace dpurun::loaders::xir

@@ -44,6 +44,9 @@ void convert_scale(Lowering& L, const OPNode& n);
 void convert_prelu(Lowering& L, const OPNode& n);
 void convert_softmax(Lowering& L, const OPNode& n);
 
+// compiled.cpp: the ops of a compiled model's DPU subgraphs; null for other types.
+Converter find_compiled_converter(const std::string& op_type);
+
 // The converter of an op type; null when the CPU reference has none.
 Converter find_converter(const std::string& op_type);
 // Op types only compiled models hold (conv2d-fix, upload, …): known, run by the DPU.
