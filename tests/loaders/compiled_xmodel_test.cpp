@@ -33,7 +33,8 @@ const Pair kPairs[] = {
     {"lenet-cifar10-vck190/LeNet.xmodel", "lenet-cifar10-vck190/LeNet_int.xmodel"},
     {"mnist-cnn-kv260/CNN_kv260.xmodel", "mnist-cnn-kv260/CNN_int.xmodel"},
     {"zerodce-zcu104/zdce.xmodel", "zerodce-zcu104/ZeroDCEQ_int.xmodel"},
-    {"efficientnetv2-block-b2304/ResidualBlock_B2304.xmodel", "efficientnetv2-block-b2304/ResidualBlock_int.xmodel"},
+    {"efficientnetv2-block-b2304/ResidualBlock_B2304.xmodel",
+     "efficientnetv2-block-b2304/ResidualBlock_int.xmodel"},
     {"cgnet-cone-segmentation/CGNet_conv_2.xmodel", "cgnet-cone-segmentation/CGNet_int.xmodel"},
     {"mnist-mlp-tf2-dpu-sizes/DPU_C1_B512.xmodel", "mnist-mlp-tf2-dpu-sizes/quantized_model.h5"},
     {"mnist-mlp-tf2-dpu-sizes/DPU_C1_B800.xmodel", "mnist-mlp-tf2-dpu-sizes/quantized_model.h5"},
@@ -43,13 +44,18 @@ const Pair kPairs[] = {
     {"mnist-mlp-tf2-dpu-sizes/DPU_C1_B2304.xmodel", "mnist-mlp-tf2-dpu-sizes/quantized_model.h5"},
     {"mnist-mlp-tf2-dpu-sizes/DPU_C1_B3136.xmodel", "mnist-mlp-tf2-dpu-sizes/quantized_model.h5"},
     {"mnist-mlp-tf2-dpu-sizes/DPU_C2_B1600.xmodel", "mnist-mlp-tf2-dpu-sizes/quantized_model.h5"},
-    {"mnist-mlp-tf2-dpu-sizes/my_mnist_test_B4096.xmodel", "mnist-mlp-tf2-dpu-sizes/quantized_model.h5"},
+    {"mnist-mlp-tf2-dpu-sizes/my_mnist_test_B4096.xmodel",
+     "mnist-mlp-tf2-dpu-sizes/quantized_model.h5"},
     {"mnist-tf1-zcu104/digitRecognitiion.xmodel", "mnist-tf1-zcu104/quantize_eval_model.pb"},
 };
 
-std::string model_path(const char* relative) { return test::shared(std::string("models/") + relative); }
+std::string model_path(const char* relative) {
+  return test::shared(std::string("models/") + relative);
+}
 
-bool is_xmodel(const std::string& p) { return p.size() > 7 && p.compare(p.size() - 7, 7, ".xmodel") == 0; }
+bool is_xmodel(const std::string& p) {
+  return p.size() > 7 && p.compare(p.size() - 7, 7, ".xmodel") == 0;
+}
 
 // The compiler's names for a constant: "(reshaped)", "(TransferMatMulToConv2d)" and "_new" added.
 std::string base_name(std::string name) {
@@ -68,7 +74,8 @@ std::vector<std::pair<int, std::vector<int>>> fixed_constants(const std::string&
   for (const auto& v : g.values) {
     if (!v.is_constant() || !v.fix || v.type != DataType::kFloat32) continue;
     std::vector<int> q;
-    for (float x : v.as<float>()) q.push_back(static_cast<int>(std::lround(std::ldexp(double(x), v.fix->fix_point))));
+    for (float x : v.as<float>())
+      q.push_back(static_cast<int>(std::lround(std::ldexp(double(x), v.fix->fix_point))));
     std::sort(q.begin(), q.end());
     out.emplace_back(v.fix->fix_point, std::move(q));
   }
@@ -82,7 +89,9 @@ std::map<std::string, int> stored_bias_shift(const std::string& bytes) {
   EXPECT_TRUE(g.ParseFromString(bytes));
   std::map<std::string, const xir::OPNode*> ops;
   for (const auto& n : g.op_node()) ops[n.op_name()] = &n;
-  auto fp = [&](const std::string& name) { return ops.at(name)->output_tensor().tensor_attr().at("fix_point").int32_value(); };
+  auto fp = [&](const std::string& name) {
+    return ops.at(name)->output_tensor().tensor_attr().at("fix_point").int32_value();
+  };
   std::map<std::string, int> shift;
   for (const auto& n : g.op_node()) {
     std::map<std::string, std::string> a;
@@ -101,7 +110,8 @@ class CompiledPairs : public ::testing::TestWithParam<Pair> {};
 // TensorFlow .pb, whose names and layouts the compiler changes) as the same sorted values at the
 // same fix point. Compiler-made constants with no counterpart must be all zero (fake biases).
 TEST_P(CompiledPairs, EveryConstantEqualsTheQuantizedModels) {
-  const std::string compiled = model_path(GetParam().compiled), quantized = model_path(GetParam().quantized);
+  const std::string compiled = model_path(GetParam().compiled),
+                    quantized = model_path(GetParam().quantized);
   DPURUN_REQUIRE_SHARED(compiled);
   DPURUN_REQUIRE_SHARED(quantized);
   const std::string bytes = test::read_file(compiled);
@@ -146,24 +156,28 @@ TEST_P(CompiledPairs, EveryConstantEqualsTheQuantizedModels) {
         found |= want == got;
       }
       EXPECT_TRUE(found) << name << " (fix point " << c.fix_point << ", " << got.size() << " values"
-                         << (shift ? ", stored >> " + std::to_string(shift) : std::string()) << ") matches no constant of "
-                         << quantized;
+                         << (shift ? ", stored >> " + std::to_string(shift) : std::string())
+                         << ") matches no constant of " << quantized;
       ++as_values;
     }
   }
   RecordProperty("exact", std::to_string(exact));
-  std::printf("%s: %zu constants, %zu byte-equal by name, %zu equal as values, %zu compiler-made zeros\n",
-              GetParam().compiled, unpacked.size(), exact, as_values, zeros);
+  std::printf(
+      "%s: %zu constants, %zu byte-equal by name, %zu equal as values, %zu compiler-made zeros\n",
+      GetParam().compiled, unpacked.size(), exact, as_values, zeros);
 }
 
 // The compiled file alone and the quantized model (the --weights-from path) on the same inputs,
 // output for output. Random inputs in the models' own input range, fixed seed; the data sets run
 // through the CLI below and in the closing note's table.
 TEST_P(CompiledPairs, OutputsEqualTheWeightsFromPath) {
-  const std::string compiled = model_path(GetParam().compiled), quantized = model_path(GetParam().quantized);
+  const std::string compiled = model_path(GetParam().compiled),
+                    quantized = model_path(GetParam().quantized);
   DPURUN_REQUIRE_SHARED(compiled);
   DPURUN_REQUIRE_SHARED(quantized);
-  if (!is_xmodel(quantized)) GTEST_SKIP() << "--weights-from takes a quantized .xmodel; the CLI test compares this pair on its data set";
+  if (!is_xmodel(quantized))
+    GTEST_SKIP() << "--weights-from takes a quantized .xmodel; the CLI test compares this pair on "
+                    "its data set";
   Model alone = Model::load(compiled);
   ModelOptions o;
   o.weights_from = quantized;
@@ -180,7 +194,8 @@ TEST_P(CompiledPairs, OutputsEqualTheWeightsFromPath) {
   std::size_t differ = 0;
   for (std::size_t i = 0; i < ya.size(); ++i) differ += ya[i] != yb[i];
   EXPECT_EQ(differ, 0u) << "of " << ya.size() << " outputs";
-  EXPECT_GT(std::count_if(ya.begin(), ya.end(), [](float v) { return v != 0.f; }), 0) << "all outputs zero: nothing compared";
+  EXPECT_GT(std::count_if(ya.begin(), ya.end(), [](float v) { return v != 0.f; }), 0)
+      << "all outputs zero: nothing compared";
 }
 
 INSTANTIATE_TEST_SUITE_P(Shared, CompiledPairs, ::testing::ValuesIn(kPairs), [](const auto& info) {
@@ -200,19 +215,22 @@ TEST(CompiledXmodel, EvalOfTheFileAloneEqualsItsQuantizedModelOnTheDataSet) {
   const Run runs[] = {
       {"-m lenet-cifar10-vck190 --variant compiled --reference quantized", "data/cifar10-test-jpg"},
       {"-m mnist-cnn-kv260 --variant compiled --reference quantized", "data/mnist-test-png"},
-      {"-m mnist-mlp-tf2-dpu-sizes --variant compiled --reference quantized", "data/mnist-test-png"},
+      {"-m mnist-mlp-tf2-dpu-sizes --variant compiled --reference quantized",
+       "data/mnist-test-png"},
       {"-m mnist-tf1-zcu104 --variant compiled --reference quantized", "data/mnist-test-png"},
   };
   for (const auto& r : runs) {
     const std::string data = test::shared(r.data);
     DPURUN_REQUIRE_SHARED(data);
     auto json = test::temp_dir() / "compiled.json";
-    auto res = test::run_cli("eval " + std::string(r.args) + " -d " + data + " -n 1000 -q --json " + json.string());
+    auto res = test::run_cli("eval " + std::string(r.args) + " -d " + data + " -n 1000 -q --json " +
+                             json.string());
     ASSERT_EQ(res.exit_code, 0) << r.args << "\n" << res.output;
     auto j = nlohmann::json::parse(test::read_file(json));
     EXPECT_EQ(j["agreement"]["max_output_difference"].get<double>(), 0.0) << r.args;
     EXPECT_EQ(j["agreement"]["identical_top1"].get<int>(), 1000) << r.args;
-    EXPECT_EQ(j["model"]["model"]["arithmetic"], "int8 (DPU emulation)") << r.args << j["model"]["model"].dump();
+    EXPECT_EQ(j["model"]["model"]["arithmetic"], "int8 (DPU emulation)")
+        << r.args << j["model"]["model"].dump();
   }
 }
 
@@ -262,7 +280,8 @@ TEST(CompiledXmodel, ATruncatedParameterBlobNamesTheConstant) {
   for (auto& s : *g.mutable_subg_root()->mutable_subg_child()) {
     auto& attrs = *s.mutable_subg_attr();
     if (!attrs.count("reg_id_to_parameter_value")) continue;
-    auto& regs = *attrs["reg_id_to_parameter_value"].mutable_map_string_2_bytes_value()->mutable_value();
+    auto& regs =
+        *attrs["reg_id_to_parameter_value"].mutable_map_string_2_bytes_value()->mutable_value();
     regs["REG_0"].mutable_value()->resize(20000);
     cut = true;
   }

@@ -12,7 +12,8 @@
 namespace dpurun::loaders::xir {
 namespace {
 
-const AttrValue* find(const google::protobuf::Map<std::string, AttrValue>& m, const std::string& k) {
+const AttrValue* find(const google::protobuf::Map<std::string, AttrValue>& m,
+                      const std::string& k) {
   auto it = m.find(k);
   return it == m.end() ? nullptr : &it->second;
 }
@@ -65,8 +66,9 @@ DpuParameters::DpuParameters(const Graph& def, std::string source) : source_(std
     else if (info.dpu_name.rfind("DPUCVDX8G_ISA3_C32B3", 0) == 0)
       info.layout = "versal-c32";
     else
-      info.refusal = "the constant layout of DPU '" + (info.dpu_name.empty() ? "(unnamed)" : info.dpu_name) +
-                     "' (subgraph '" + info.name +
+      info.refusal = "the constant layout of DPU '" +
+                     (info.dpu_name.empty() ? "(unnamed)" : info.dpu_name) + "' (subgraph '" +
+                     info.name +
                      "') has not been established from a paired model; give the quantized model it "
                      "was compiled from with --weights-from";
     collect(s, [&](const std::string& op) { owner_[op] = blobs_.size(); });
@@ -80,7 +82,8 @@ std::vector<std::int8_t> DpuParameters::unpack(const OPNode& c, const OPNode* us
     return Error(code, source_ + ": op '" + c.op_name() + "' (const-fix): " + what);
   };
   auto it = owner_.find(c.op_name());
-  if (it == owner_.end()) throw fail(ErrorCode::kInvalidModel, "belongs to no DPU subgraph, so has no parameter blob");
+  if (it == owner_.end())
+    throw fail(ErrorCode::kInvalidModel, "belongs to no DPU subgraph, so has no parameter blob");
   const Blobs& blobs = blobs_[it->second];
   const DpuSubgraphParams& sg = subgraphs_[blobs.subgraph];
   if (!sg.refusal.empty()) throw fail(ErrorCode::kUnsupported, sg.refusal);
@@ -89,15 +92,17 @@ std::vector<std::int8_t> DpuParameters::unpack(const OPNode& c, const OPNode* us
   const std::int64_t addr = int_of(ta, "ddr_addr", -1);
   auto r = blobs.regs.find(reg);
   if (r == blobs.regs.end() || addr < 0)
-    throw fail(ErrorCode::kInvalidModel, "its reg_id/ddr_addr (" + reg + ", " + std::to_string(addr) +
-                                             ") name no parameter blob of subgraph '" + sg.name + "'");
+    throw fail(ErrorCode::kInvalidModel,
+               "its reg_id/ddr_addr (" + reg + ", " + std::to_string(addr) +
+                   ") name no parameter blob of subgraph '" + sg.name + "'");
   const std::string& blob = r->second;
   const std::vector<std::int64_t> shape = dims(c);
   const std::int64_t n = count(shape);
   auto need = [&](std::int64_t bytes) {
     if (addr + bytes > static_cast<std::int64_t>(blob.size()))
-      throw fail(ErrorCode::kInvalidModel, "needs " + std::to_string(bytes) + " bytes at offset " + std::to_string(addr) +
-                                               " of " + reg + ", which holds " + std::to_string(blob.size()));
+      throw fail(ErrorCode::kInvalidModel, "needs " + std::to_string(bytes) + " bytes at offset " +
+                                               std::to_string(addr) + " of " + reg +
+                                               ", which holds " + std::to_string(blob.size()));
   };
   std::vector<std::int8_t> out(static_cast<std::size_t>(n));
   const bool weights = user && user->op_type() == "conv2d-fix" && shape.size() == 4 && [&] {
@@ -112,9 +117,10 @@ std::vector<std::int8_t> DpuParameters::unpack(const OPNode& c, const OPNode* us
     return out;
   }
   if (!weights)
-    throw fail(ErrorCode::kUnsupported, "a constant of shape " + to_string(Shape(shape.begin(), shape.end())) +
-                                            " that is no convolution's weights: its layout on " + sg.dpu_name +
-                                            " is not established; give the quantized model with --weights-from");
+    throw fail(ErrorCode::kUnsupported,
+               "a constant of shape " + to_string(Shape(shape.begin(), shape.end())) +
+                   " that is no convolution's weights: its layout on " + sg.dpu_name +
+                   " is not established; give the quantized model with --weights-from");
   // Versal (DPUCVDX8G C32B3): output channels in groups of 4, each group one unit of
   // K·ICB·64 bytes ordered [k][icb][oc%4][16]; whole blocks of 8 groups interleave them as
   // g0,g4,g1,g5,g2,g6,g3,g7, a trailing partial block keeps plain order.
@@ -123,9 +129,11 @@ std::vector<std::int8_t> DpuParameters::unpack(const OPNode& c, const OPNode* us
   const std::int64_t K = augmented ? KH : KH * KW, I = augmented ? KW * IC : IC;
   const std::int64_t ICB = (I + 15) / 16, unit = K * ICB * 64, groups = (O + 3) / 4;
   if (K > 1 && ICB > 1)
-    throw fail(ErrorCode::kUnsupported, "on " + sg.dpu_name + ", weights with both a kernel (" + std::to_string(K) +
-                                            ") and more than 16 input channels (" + std::to_string(I) +
-                                            "): their order is not established; give the quantized model with --weights-from");
+    throw fail(
+        ErrorCode::kUnsupported,
+        "on " + sg.dpu_name + ", weights with both a kernel (" + std::to_string(K) +
+            ") and more than 16 input channels (" + std::to_string(I) +
+            "): their order is not established; give the quantized model with --weights-from");
   need(groups * unit);
   const std::int64_t full_blocks = groups / 8;
   for (std::int64_t o = 0; o < O; ++o) {
@@ -145,9 +153,10 @@ std::vector<std::int8_t> DpuParameters::unpack(const OPNode& c, const OPNode* us
 }
 
 std::map<std::string, UnpackedConstant> unpack_compiled_constants(const std::string& bytes,
-                                                                   const std::string& source) {
+                                                                  const std::string& source) {
   Graph def;
-  if (!parse_xmodel(bytes, def)) throw Error(ErrorCode::kInvalidModel, source + ": not an XIR .xmodel");
+  if (!parse_xmodel(bytes, def))
+    throw Error(ErrorCode::kInvalidModel, source + ": not an XIR .xmodel");
   DpuParameters params(def, source);
   std::map<std::string, const OPNode*> user;
   for (const auto& n : def.op_node())
@@ -169,7 +178,8 @@ std::map<std::string, UnpackedConstant> unpack_compiled_constants(const std::str
 std::map<std::string, UnpackedConstant> quantized_constants(const std::string& bytes,
                                                             const std::string& source) {
   Graph def;
-  if (!parse_xmodel(bytes, def)) throw Error(ErrorCode::kInvalidModel, source + ": not an XIR .xmodel");
+  if (!parse_xmodel(bytes, def))
+    throw Error(ErrorCode::kInvalidModel, source + ": not an XIR .xmodel");
   std::map<std::string, const OPNode*> consts;
   for (const auto& n : def.op_node())
     if (n.op_type() == "const") consts[n.op_name()] = &n;
@@ -180,20 +190,24 @@ std::map<std::string, UnpackedConstant> quantized_constants(const std::string& b
     if (c == consts.end()) continue;
     const AttrValue* data = find(c->second->op_attr(), "data");
     const AttrValue* type = find(c->second->op_attr(), "data_type");
-    if (!data || (type && type->string_value() != "float32" && type->string_value() != "FLOAT32")) continue;
+    if (!data || (type && type->string_value() != "float32" && type->string_value() != "FLOAT32"))
+      continue;
     const std::string& b = data->bytes_value().value();
     graph::FixInfo f;
     f.fix_point = static_cast<int>(int_of(n.op_attr(), "fix_point", 0));
     const AttrValue* round = find(n.op_attr(), "round_mode");
     const std::string mode = round ? round->string_value() : "DPU_ROUND";
-    f.round = mode == "STD_ROUND" ? graph::RoundMode::kStd : mode == "PY3_ROUND" ? graph::RoundMode::kPy3 : graph::RoundMode::kDpu;
+    f.round = mode == "STD_ROUND"   ? graph::RoundMode::kStd
+              : mode == "PY3_ROUND" ? graph::RoundMode::kPy3
+                                    : graph::RoundMode::kDpu;
     UnpackedConstant u;
     u.shape = dims(*c->second);
     u.fix_point = f.fix_point;
     for (std::size_t i = 0; i + 4 <= b.size(); i += 4) {
       float v;
       std::memcpy(&v, b.data() + i, 4);
-      u.values.push_back(static_cast<std::int8_t>(graph::quantize_fix(double(v) * std::ldexp(1.0, f.fix_point), f)));
+      u.values.push_back(static_cast<std::int8_t>(
+          graph::quantize_fix(double(v) * std::ldexp(1.0, f.fix_point), f)));
     }
     out[c->first] = std::move(u);
   }

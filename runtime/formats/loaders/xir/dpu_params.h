@@ -18,8 +18,8 @@ class OPNode;
 struct DpuSubgraphParams {
   std::string name;
   std::string dpu_name;
-  std::string layout;    // "as-is" (DPUCZDX8G), "versal-c32" (DPUCVDX8G C32B3); empty: unknown
-  std::string refusal;   // why its constants cannot be read (empty when they can)
+  std::string layout;   // "as-is" (DPUCZDX8G), "versal-c32" (DPUCVDX8G C32B3); empty: unknown
+  std::string refusal;  // why its constants cannot be read (empty when they can)
   std::uint64_t parameter_bytes = 0;  // all of its parameter blobs
 };
 
@@ -37,7 +37,7 @@ class DpuParameters {
 
  private:
   struct Blobs {
-    std::size_t subgraph;                    // index into subgraphs_
+    std::size_t subgraph;                     // index into subgraphs_
     std::map<std::string, std::string> regs;  // "REG_0" → bytes
   };
   std::string source_;
@@ -53,7 +53,7 @@ struct UnpackedConstant {
   std::vector<std::int8_t> values;
 };
 std::map<std::string, UnpackedConstant> unpack_compiled_constants(const std::string& bytes,
-                                                                   const std::string& source);
+                                                                  const std::string& source);
 // A quantized model's (*_int.xmodel) fixed constants: each const op read through the fix op
 // after it, as the int8 values the DPU gets (round(x · 2^fix_point), saturated).
 std::map<std::string, UnpackedConstant> quantized_constants(const std::string& bytes,

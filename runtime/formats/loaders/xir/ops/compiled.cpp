@@ -18,19 +18,24 @@ const AttrValue* tensor_attr(const OPNode& n, const std::string& key) {
 // The fix format of the op's output tensor.
 graph::FixInfo output_fix(Lowering& L, const OPNode& n) {
   const AttrValue* fp = tensor_attr(n, "fix_point");
-  if (!fp || ints(*fp).empty()) L.fail(n, ErrorCode::kInvalidModel, "its output tensor has no fix_point");
+  if (!fp || ints(*fp).empty())
+    L.fail(n, ErrorCode::kInvalidModel, "its output tensor has no fix_point");
   graph::FixInfo f;
   f.fix_point = static_cast<int>(ints(*fp)[0]);
   if (const AttrValue* bw = tensor_attr(n, "bit_width"); bw && !ints(*bw).empty())
     f.bit_width = static_cast<int>(ints(*bw)[0]);
-  if (const AttrValue* s = tensor_attr(n, "if_signed"); s && s->value_case() == AttrValue::kBoolValue)
+  if (const AttrValue* s = tensor_attr(n, "if_signed");
+      s && s->value_case() == AttrValue::kBoolValue)
     f.is_signed = s->bool_value();
   const AttrValue* r = tensor_attr(n, "round_mode");
   const std::string mode = r ? r->string_value() : "DPU_ROUND";
-  f.round = mode == "STD_ROUND" ? graph::RoundMode::kStd : mode == "PY3_ROUND" ? graph::RoundMode::kPy3 : graph::RoundMode::kDpu;
+  f.round = mode == "STD_ROUND"   ? graph::RoundMode::kStd
+            : mode == "PY3_ROUND" ? graph::RoundMode::kPy3
+                                  : graph::RoundMode::kDpu;
   if (f.bit_width != 8 || f.fix_point < -32 || f.fix_point > 32)
-    L.fail(n, ErrorCode::kUnsupported, "an output of " + std::to_string(f.bit_width) + " bits at fix point " +
-                                           std::to_string(f.fix_point) + " (the emulation runs 8-bit models)");
+    L.fail(n, ErrorCode::kUnsupported,
+           "an output of " + std::to_string(f.bit_width) + " bits at fix point " +
+               std::to_string(f.fix_point) + " (the emulation runs 8-bit models)");
   return f;
 }
 
@@ -57,8 +62,9 @@ void activate_and_fix(Lowering& L, const OPNode& n, ValueId x) {
       p.act.alpha = 26.f / 256.f;  // the DPU's slope
     } else {
       L.fail(n, ErrorCode::kUnsupported,
-             "fused activation " + act + " is not emulated for compiled models; give the quantized model it was "
-             "compiled from with --weights-from");
+             "fused activation " + act +
+                 " is not emulated for compiled models; give the quantized model it was "
+                 "compiled from with --weights-from");
     }
     OPNode a = n;
     a.set_op_name(n.op_name() + "/" + act);
@@ -74,9 +80,11 @@ void convert_conv_fix(Lowering& L, const OPNode& n) {
   const bool depthwise = n.op_type() == "depthwise-conv2d-fix";
   OPNode c = n;
   const auto in = L.arg(n, "input"), w = L.arg(n, "weights"), b = L.arg(n, "bias");
-  if (in.size() == 1 && w.size() == 1 && b.size() == 1 && L.ops.count(in[0]) && L.ops.count(w[0]) && L.ops.count(b[0])) {
+  if (in.size() == 1 && w.size() == 1 && b.size() == 1 && L.ops.count(in[0]) && L.ops.count(w[0]) &&
+      L.ops.count(b[0])) {
     const int fp_b = output_fix(L, *L.ops.at(b[0])).fix_point;
-    const int bit = output_fix(L, *L.ops.at(in[0])).fix_point + output_fix(L, *L.ops.at(w[0])).fix_point + 1;
+    const int bit =
+        output_fix(L, *L.ops.at(in[0])).fix_point + output_fix(L, *L.ops.at(w[0])).fix_point + 1;
     const graph::Value& bias = L.g.value(L.value_of(n, b[0]));
     if (fp_b > bit && bias.is_constant()) {
       std::vector<float> v(bias.as<float>().begin(), bias.as<float>().end());
@@ -94,16 +102,19 @@ void convert_conv_fix(Lowering& L, const OPNode& n) {
 
 void convert_pool_fix(Lowering& L, const OPNode& n) {
   const std::string type = L.attr_s(n, "type", "");
-  if (type != "MAX" && type != "AVG") L.fail(n, ErrorCode::kUnsupported, "pool type '" + type + "'");
+  if (type != "MAX" && type != "AVG")
+    L.fail(n, ErrorCode::kUnsupported, "pool type '" + type + "'");
   ValueId x = lower_as(L, n, type == "MAX" ? "maxpool2d" : "avgpool2d", "/float");
-  L.g.nodes[static_cast<std::size_t>(L.g.value(x).producer)].p<graph::PoolParams>().dpu_factor = type == "AVG";
+  L.g.nodes[static_cast<std::size_t>(L.g.value(x).producer)].p<graph::PoolParams>().dpu_factor =
+      type == "AVG";
   activate_and_fix(L, n, x);
 }
 
 // ADD or MUL of its inputs (a depthwise-fix MUL broadcasts one over the channels).
 void convert_eltwise_fix(Lowering& L, const OPNode& n) {
   const std::string type = L.attr_s(n, "type", "ADD");
-  if (type != "ADD" && type != "MUL") L.fail(n, ErrorCode::kUnsupported, "eltwise type '" + type + "'");
+  if (type != "ADD" && type != "MUL")
+    L.fail(n, ErrorCode::kUnsupported, "eltwise type '" + type + "'");
   auto ins = L.arg(n, "input");
   if (ins.size() < 2) L.fail(n, ErrorCode::kInvalidModel, "needs two inputs or more");
   graph::BinaryParams p;
@@ -125,7 +136,8 @@ void convert_hard_sigmoid_fix(Lowering& L, const OPNode& n) {
   const auto& in = L.g.value(x);
   const OPNode& producer = *L.ops.at(L.arg(n, "input")[0]);
   const graph::FixInfo in_fix = output_fix(L, producer), out = output_fix(L, n);
-  const auto h_in = L.attr_ints(n, "hsigmoid_in", {-128})[0], shift = L.attr_ints(n, "shift_hsigmoid", {-128})[0];
+  const auto h_in = L.attr_ints(n, "hsigmoid_in", {-128})[0],
+             shift = L.attr_ints(n, "shift_hsigmoid", {-128})[0];
   if (h_in != in_fix.fix_point || shift != h_in + 14 - out.fix_point)
     L.fail(n, ErrorCode::kUnsupported,
            "hsigmoid_in " + std::to_string(h_in) + " and shift_hsigmoid " + std::to_string(shift) +
@@ -137,9 +149,15 @@ void convert_hard_sigmoid_fix(Lowering& L, const OPNode& n) {
   activate_and_fix(L, n, L.add_node(t, OpType::kUnary, p, {x}, in.shape));
 }
 
-void convert_concat_fix(Lowering& L, const OPNode& n) { activate_and_fix(L, n, lower_as(L, n, "concat", "/float")); }
-void convert_reshape_fix(Lowering& L, const OPNode& n) { activate_and_fix(L, n, lower_as(L, n, "reshape", "/float")); }
-void convert_resize_fix(Lowering& L, const OPNode& n) { activate_and_fix(L, n, lower_as(L, n, "resize", "/float")); }
+void convert_concat_fix(Lowering& L, const OPNode& n) {
+  activate_and_fix(L, n, lower_as(L, n, "concat", "/float"));
+}
+void convert_reshape_fix(Lowering& L, const OPNode& n) {
+  activate_and_fix(L, n, lower_as(L, n, "reshape", "/float"));
+}
+void convert_resize_fix(Lowering& L, const OPNode& n) {
+  activate_and_fix(L, n, lower_as(L, n, "resize", "/float"));
+}
 
 // The model's input as the float the user gives, fixed as the DPU reads it.
 void convert_data_fix(Lowering& L, const OPNode& n) {
@@ -148,7 +166,8 @@ void convert_data_fix(Lowering& L, const OPNode& n) {
   L.g.inputs.push_back(x);
   OPNode t = n;
   t.set_op_name(n.op_name() + "_fix");
-  ValueId f = L.add_node(t, OpType::kFix, graph::FixParams{output_fix(L, n)}, {x}, L.g.value(x).shape);
+  ValueId f =
+      L.add_node(t, OpType::kFix, graph::FixParams{output_fix(L, n)}, {x}, L.g.value(x).shape);
   L.values[n.op_name()] = f;
 }
 
@@ -168,7 +187,8 @@ void convert_const_fix(Lowering& L, const OPNode& n) {
     q = L.dpu_params->unpack(n, u == L.first_user.end() ? nullptr : u->second);
   }
   std::vector<float> values(q.size());
-  for (std::size_t i = 0; i < q.size(); ++i) values[i] = std::ldexp(static_cast<float>(q[i]), -f.fix_point);
+  for (std::size_t i = 0; i < q.size(); ++i)
+    values[i] = std::ldexp(static_cast<float>(q[i]), -f.fix_point);
   ValueId c = L.g.add_constant(n.op_name(), shape, values);
   L.g.value(c).fix = f;
   L.values[n.op_name()] = c;
