@@ -16,7 +16,8 @@ CommandLine::CommandLine()
   app_.set_version_flag("--version", std::string("dpurun ") + dpurun::version());
   app_.require_subcommand(1);
   commands_ = {add_eval(app_),   add_bench(app_),   add_check(app_), add_images(app_),
-               add_doctor(app_), add_inspect(app_), add_freeze(app_)};
+               add_doctor(app_), add_inspect(app_), add_freeze(app_), add_dump(app_),
+               add_compare(app_)};
 }
 
 int CommandLine::run() {

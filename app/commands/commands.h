@@ -23,5 +23,7 @@ Command add_images(CLI::App& app);
 Command add_doctor(CLI::App& app);
 Command add_inspect(CLI::App& app);
 Command add_freeze(CLI::App& app);
+Command add_dump(CLI::App& app);
+Command add_compare(CLI::App& app);
 
 }  // namespace dpurun::app
