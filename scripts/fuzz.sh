@@ -33,7 +33,7 @@ run() {  # as fuzz_one, in the background, at most $jobs at a time
   fuzz_one "$@" >"$logs/$1.log" 2>&1 &
 }
 run graph_def 4000000 "$shared/models/tf-resnet56-cifar10" "$shared/models/mnist-tf1-zcu104"
-run xmodel 0 "$shared/models/lenet-cifar10-vck190" "$shared/models/mnist-custom-op-tf2" "$shared/models/efficientnetv2-block-b2304"
+run xmodel 0 "$shared/models/lenet-cifar10-vck190" "$shared/models/mnist-custom-op-tf2" "$shared/models/efficientnetv2-block-b2304" "$shared/models/mnist-cnn-kv260"
 run onnx 0 "$shared/models/lenet-cifar10-vck190"
 run dnndk_elf 3000000 "$shared/models/keras-cifar10-dnndk-zcu102"
 run labels_csv 0 tests/fuzz/seeds/labels_csv

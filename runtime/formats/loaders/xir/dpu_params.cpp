@@ -35,9 +35,10 @@ std::vector<std::int64_t> dims(const OPNode& n) {
   return {n.output_tensor().tensor_dim().begin(), n.output_tensor().tensor_dim().end()};
 }
 
-std::int64_t count(const std::vector<std::int64_t>& s) {
+std::int64_t count(const std::vector<std::int64_t>& s) {  // -1 when it does not fit
   std::int64_t c = 1;
-  for (auto d : s) c *= d;
+  for (auto d : s)
+    if (__builtin_mul_overflow(c, d, &c)) return -1;
   return c;
 }
 
@@ -98,13 +99,13 @@ std::vector<std::int8_t> DpuParameters::unpack(const OPNode& c, const OPNode* us
   const std::string& blob = r->second;
   const std::vector<std::int64_t> shape = dims(c);
   const std::int64_t n = count(shape);
-  auto need = [&](std::int64_t bytes) {
-    if (addr + bytes > static_cast<std::int64_t>(blob.size()))
+  auto need = [&](std::int64_t bytes) {  // checked without overflow: the file's numbers are untrusted
+    const auto size = static_cast<std::int64_t>(blob.size());
+    if (bytes < 0 || addr > size || bytes > size - addr)
       throw fail(ErrorCode::kInvalidModel, "needs " + std::to_string(bytes) + " bytes at offset " +
                                                std::to_string(addr) + " of " + reg +
                                                ", which holds " + std::to_string(blob.size()));
   };
-  std::vector<std::int8_t> out(static_cast<std::size_t>(n));
   const bool weights = user && user->op_type() == "conv2d-fix" && shape.size() == 4 && [&] {
     for (const auto& a : user->args())
       if (a.arg_name() == "weights")
@@ -113,8 +114,7 @@ std::vector<std::int8_t> DpuParameters::unpack(const OPNode& c, const OPNode* us
   }();
   if (sg.layout == "as-is" || (sg.layout == "versal-c32" && shape.size() == 1)) {
     need(n);
-    std::memcpy(out.data(), blob.data() + addr, out.size());
-    return out;
+    return std::vector<std::int8_t>(blob.begin() + addr, blob.begin() + addr + n);
   }
   if (!weights)
     throw fail(ErrorCode::kUnsupported,
@@ -124,17 +124,22 @@ std::vector<std::int8_t> DpuParameters::unpack(const OPNode& c, const OPNode* us
   // Versal (DPUCVDX8G C32B3): output channels in groups of 4, each group one unit of
   // K·ICB·64 bytes ordered [k][icb][oc%4][16]; whole blocks of 8 groups interleave them as
   // g0,g4,g1,g5,g2,g6,g3,g7, a trailing partial block keeps plain order.
+  need(n);  // bounds every dimension (and product) by the blob's size
   const std::int64_t O = shape[0], KH = shape[1], KW = shape[2], IC = shape[3];
   const bool augmented = int_of(user->op_attr(), "channel_augmentation", 0) != 0;
   const std::int64_t K = augmented ? KH : KH * KW, I = augmented ? KW * IC : IC;
-  const std::int64_t ICB = (I + 15) / 16, unit = K * ICB * 64, groups = (O + 3) / 4;
+  const std::int64_t ICB = (I + 15) / 16, groups = (O + 3) / 4;
   if (K > 1 && ICB > 1)
     throw fail(
         ErrorCode::kUnsupported,
         "on " + sg.dpu_name + ", weights with both a kernel (" + std::to_string(K) +
             ") and more than 16 input channels (" + std::to_string(I) +
             "): their order is not established; give the quantized model with --weights-from");
-  need(groups * unit);
+  const std::int64_t unit = K * ICB * 64;  // K or ICB is 1
+  std::int64_t region = 0;
+  if (__builtin_mul_overflow(groups, unit, &region)) region = -1;
+  need(region);  // ≥ n: every value lies inside the region
+  std::vector<std::int8_t> out(static_cast<std::size_t>(n));
   const std::int64_t full_blocks = groups / 8;
   for (std::int64_t o = 0; o < O; ++o) {
     const std::int64_t g = o / 4, b = g / 8, j = g % 8;
