@@ -647,6 +647,122 @@ TEST(XmodelLoader, TransposeMovesEachElementToItsPlace) {
   EXPECT_NE(std::string(e.what()).find("batch must stay first"), std::string::npos) << e.what();
 }
 
+// clamp(min, max) and hard-tanh (clip to [-1, 1]) between fix ops: the float clip of the fixed
+// input, rounded once by the fix after it.
+TEST(XmodelLoader, ClampAndHardTanhClipBetweenFixOps) {
+  for (const std::string type : {"clamp", "hard-tanh"}) {
+    FixGraph g({1, 2, 2, 5});
+    auto& c = g.b.op("c", type, {1, 2, 2, 5}, {{"input", {"x_fix"}}});
+    if (type == "clamp") {
+      (*c.mutable_op_attr())["min"].set_float_value(-0.5f);
+      (*c.mutable_op_attr())["max"].set_float_value(1.3f);
+    }
+    g.b.fix("y", "c", {1, 2, 2, 5}, 3);
+    Model m = g.load(type);
+    const double lo = type == "clamp" ? -0.5 : -1.0, hi = type == "clamp" ? 1.3 : 1.0;
+    auto in = test::random_floats(20, 21, -3.f, 3.f);
+    for (auto kernels : {KernelChoice::kReference, KernelChoice::kFast}) {
+      std::vector<float> out(20);
+      CpuExecutor(m, CpuOptions{1, kernels}).run(in.data(), out.data(), 1);
+      for (std::size_t i = 0; i < 20; ++i)
+        EXPECT_EQ(out[i], fix_to(std::clamp(q4(in[i]) / 16, lo, hi), 3)) << type << " element " << i;
+    }
+  }
+  FixGraph g({1, 2, 2, 5});
+  auto& c = g.b.op("c", "clamp", {1, 2, 2, 5}, {{"input", {"x_fix"}}});
+  (*c.mutable_op_attr())["min"].set_float_value(1.f);
+  (*c.mutable_op_attr())["max"].set_float_value(-1.f);
+  Error e = test::load_error(g.b.bytes(), "model.xmodel");
+  EXPECT_NE(std::string(e.what()).find("'c' (clamp)"), std::string::npos) << e.what();
+}
+
+// strided_slice reads begin + i · stride in each dimension; int8 values pass unchanged.
+TEST(XmodelLoader, StridedSliceTakesEveryStrideThElement) {
+  FixGraph g({1, 5, 7, 3});
+  auto& s = g.b.op("s", "strided_slice", {1, 2, 3, 2}, {{"input", {"x_fix"}}});
+  XirGraphBuilder::set_ints(s, "begin", {0, 1, 0, -2});
+  XirGraphBuilder::set_ints(s, "end", {1, 5, 7, 3});
+  XirGraphBuilder::set_ints(s, "strides", {1, 2, 3, 1});
+  g.b.fix("y", "s", {1, 2, 3, 2}, 4);
+  Model m = g.load("strided_slice");
+  auto c = counts(m);  // int8 from the input's Quantize to the output's Dequantize
+  EXPECT_EQ(c["Slice"], 1);
+  EXPECT_EQ(c["Quantize"], 1);
+  EXPECT_EQ(c["Dequantize"], 1);
+  auto in = test::random_floats(105, 22, -3.f, 3.f);
+  for (auto kernels : {KernelChoice::kReference, KernelChoice::kFast}) {
+    std::vector<float> out(12);
+    CpuExecutor(m, CpuOptions{1, kernels}).run(in.data(), out.data(), 1);
+    for (int h = 0; h < 2; ++h)
+      for (int w = 0; w < 3; ++w)
+        for (int c = 0; c < 2; ++c)
+          EXPECT_EQ(out[static_cast<std::size_t>((h * 3 + w) * 2 + c)],
+                    q4(in[static_cast<std::size_t>(((1 + 2 * h) * 7 + 3 * w) * 3 + 1 + c)]) / 16)
+              << h << w << c;
+  }
+  auto& bad = g.b.op("s2", "strided_slice", {1, 3, 3, 3}, {{"input", {"x_fix"}}});
+  XirGraphBuilder::set_ints(bad, "begin", {0, 1, 0, 0});
+  XirGraphBuilder::set_ints(bad, "end", {1, 5, 7, 3});
+  XirGraphBuilder::set_ints(bad, "strides", {1, 2, 3, 1});  // rows 1, 3, 5: 5 is out of range
+  Error e = test::load_error(g.b.bytes(), "model.xmodel");
+  EXPECT_NE(std::string(e.what()).find("'s2' (strided_slice)"), std::string::npos) << e.what();
+}
+
+// PixelShuffle (scale 2) in NHWC: channel c·4 + i·2 + j of (h, w) lands in channel c of
+// (2h + i, 2w + j); PixelUnshuffle puts every value back.
+TEST(XmodelLoader, PixelShuffleAndItsInverse) {
+  FixGraph g({1, 2, 3, 8});
+  auto& up = g.b.op("up", "pixel-shuffle", {1, 4, 6, 2}, {{"input", {"x_fix"}}});
+  XirGraphBuilder::set_int(up, "scale", 2);
+  XirGraphBuilder::set_bool(up, "upscale", true);
+  g.b.fix("up_fix", "up", {1, 4, 6, 2}, 4);
+  Model m = g.load("pixel_shuffle");
+  EXPECT_TRUE(m.is_integer());
+  auto in = test::random_floats(48, 23, -3.f, 3.f);
+  std::vector<float> out(48);
+  CpuExecutor(m, CpuOptions{1, KernelChoice::kReference}).run(in.data(), out.data(), 1);
+  for (int h = 0; h < 2; ++h)
+    for (int w = 0; w < 3; ++w)
+      for (int c = 0; c < 2; ++c)
+        for (int i = 0; i < 2; ++i)
+          for (int j = 0; j < 2; ++j)
+            EXPECT_EQ(out[static_cast<std::size_t>(((2 * h + i) * 6 + 2 * w + j) * 2 + c)],
+                      q4(in[static_cast<std::size_t>((h * 3 + w) * 8 + c * 4 + i * 2 + j)]) / 16);
+  auto& down = g.b.op("down", "pixel-shuffle", {1, 2, 3, 8}, {{"input", {"up_fix"}}});
+  XirGraphBuilder::set_int(down, "scale", 2);
+  XirGraphBuilder::set_bool(down, "upscale", false);
+  g.b.fix("y", "down", {1, 2, 3, 8}, 4);
+  Model back = g.load("pixel_unshuffle");
+  CpuExecutor(back, CpuOptions{1, KernelChoice::kFast}).run(in.data(), out.data(), 1);
+  for (std::size_t k = 0; k < 48; ++k) EXPECT_EQ(out[k], q4(in[k]) / 16) << k;
+}
+
+// inner-product: the input flattened from axis 1 (NHWC), times weights [OC, H, W, C] flattened
+// alike, plus the bias; as the DPU's integer product between fix ops.
+TEST(XmodelLoader, InnerProductFlattensInputAndWeightsAlike) {
+  FixGraph g({1, 2, 2, 3});
+  auto w = test::random_floats(5 * 12, 24, -1.f, 1.f), b = test::random_floats(5, 25, -1.f, 1.f);
+  g.b.constant("w", {5, 2, 2, 3}, w);
+  g.b.fix("w_fix", "w", {5, 2, 2, 3}, 6);
+  g.b.constant("b", {5}, b);
+  g.b.fix("b_fix", "b", {5}, 6);
+  auto& ip = g.b.op("ip", "inner-product", {1, 5}, {{"input", {"x_fix"}}, {"weights", {"w_fix"}}, {"bias", {"b_fix"}}});
+  XirGraphBuilder::set_int(ip, "axis", 1);
+  g.b.fix("y", "ip", {1, 5}, 3);
+  Model m = g.load("inner_product");
+  EXPECT_TRUE(m.is_integer());
+  auto in = test::random_floats(12, 26, -3.f, 3.f);
+  for (auto kernels : {KernelChoice::kReference, KernelChoice::kFast}) {
+    std::vector<float> out(5);
+    CpuExecutor(m, CpuOptions{1, kernels}).run(in.data(), out.data(), 1);
+    for (int o = 0; o < 5; ++o) {
+      double acc = fix_to(b[static_cast<std::size_t>(o)], 6);
+      for (int k = 0; k < 12; ++k) acc += q4(in[static_cast<std::size_t>(k)]) / 16 * fix_to(w[static_cast<std::size_t>(o * 12 + k)], 6);
+      EXPECT_EQ(out[static_cast<std::size_t>(o)], fix_to(acc, 3)) << "output " << o;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace dpurun
 

@@ -18,6 +18,7 @@ const char* to_string(Activation a) {
     case Activation::kTanh: return "tanh";
     case Activation::kHardSigmoid: return "hard_sigmoid";
     case Activation::kHardSwish: return "hard_swish";
+    case Activation::kClamp: return "clamp";
   }
   return "?";
 }
@@ -45,6 +46,7 @@ const char* to_string(OpType op) {
     case OpType::kMean: return "Mean";
     case OpType::kReshape: return "Reshape";
     case OpType::kTranspose: return "Transpose";
+    case OpType::kSlice: return "Slice";
     case OpType::kResize: return "Resize";
     case OpType::kSoftmax: return "Softmax";
     case OpType::kPRelu: return "PRelu";

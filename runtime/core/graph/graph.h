@@ -68,12 +68,14 @@ enum class Activation {
   kTanh,
   kHardSigmoid,  // relu6(x + 3) / 6
   kHardSwish,    // x · relu6(x + 3) / 6
+  kClamp,        // min(max(x, alpha), beta): XIR's clamp and hard-tanh
 };
 const char* to_string(Activation a);
 
 struct ActivationParams {
   Activation kind = Activation::kNone;
-  float alpha = 0.f;  // LeakyRelu slope
+  float alpha = 0.f;  // LeakyRelu slope; Clamp's lower bound
+  float beta = 0.f;   // Clamp's upper bound
 };
 
 // Conv2D: inputs {x, weights HWIO, bias [O] (optional), residual (optional)}.
@@ -159,6 +161,12 @@ struct TransposeParams {
   std::vector<int> perm;
 };
 
+// Slice: out[i…] = x[begin[d] + i_d · step[d] …] over every dimension (XIR's strided_slice);
+// the output's shape is its value's. The batch is taken whole (begin 0, step 1).
+struct SliceParams {
+  std::vector<std::int64_t> begin, step;
+};
+
 // Custom: an op the user registered (dpurun/custom_op.h), run in float.
 struct CustomParams {
   std::string type;
@@ -168,7 +176,7 @@ struct CustomParams {
 // Reshape needs no parameters: the output value's shape says it all.
 using OpParams = std::variant<std::monostate, ConvParams, PoolParams, FullyConnectedParams,
                               BinaryParams, ScaleShiftParams, UnaryParams, ConcatParams, PadParams,
-                              MeanParams, SoftmaxParams, FixParams, CustomParams, TransposeParams,
+                              MeanParams, SoftmaxParams, FixParams, CustomParams, TransposeParams, SliceParams,
                               ResizeParams>;
 
 enum class OpType {
@@ -184,6 +192,7 @@ enum class OpType {
   kMean,
   kReshape,
   kTranspose,
+  kSlice,
   kResize,
   kSoftmax,
   kPRelu,  // inputs {x, alpha [C]}: x ≥ 0 ? x : alpha[c] · x over the last axis

@@ -130,7 +130,8 @@ class Lowering {
   // Ops that move integers without changing their scale.
   static bool transparent(const Node& n) {
     if (n.op == OpType::kPad) return n.p<PadParams>().value == 0.f;
-    return n.op == OpType::kReshape || n.op == OpType::kConcat || n.op == OpType::kTranspose;
+    return n.op == OpType::kReshape || n.op == OpType::kConcat || n.op == OpType::kTranspose ||
+           n.op == OpType::kSlice;
   }
 
   static bool dpu_activation(Activation a) {

@@ -155,6 +155,19 @@ Shape infer_shape(const Graph& g, const Node& n) {
       for (int d : perm) out.push_back(x[static_cast<std::size_t>(d)]);
       return out;
     }
+    case OpType::kSlice: {
+      const auto& p = params<SliceParams>(g, n);
+      const Shape& out = g.value(n.outputs.at(0)).shape;
+      if (p.begin.size() != x.size() || p.step.size() != x.size() || out.size() != x.size() || p.begin[0] != 0 || p.step[0] != 1)
+        bad(g, n, "slices " + to_string(x) + " with begin/strides of another rank, or across the batch");
+      for (std::size_t d = 1; d < x.size(); ++d)
+        if (p.begin[d] < 0 || p.step[d] < 1 || out[d] < 1 || p.begin[d] + (out[d] - 1) * p.step[d] >= x[d])
+          bad(g, n, "slice " + to_string(out) + " (begin " + std::to_string(p.begin[d]) + ", step " + std::to_string(p.step[d]) +
+                        " in dimension " + std::to_string(d) + ") does not fit its input " + to_string(x));
+      Shape s = out;
+      s[0] = x[0];
+      return s;
+    }
     case OpType::kReshape: {
       const Shape& out = g.value(n.outputs.at(0)).shape;
       if (out.empty() || element_count(Shape(out.begin() + 1, out.end())) != element_count(Shape(x.begin() + 1, x.end())))

@@ -19,6 +19,7 @@ inline float activate(float x, const graph::ActivationParams& a) {
     case graph::Activation::kTanh: return std::tanh(x);
     case graph::Activation::kHardSigmoid: return std::min(std::max(x + 3.f, 0.f), 6.f) / 6.f;
     case graph::Activation::kHardSwish: return x * std::min(std::max(x + 3.f, 0.f), 6.f) / 6.f;
+    case graph::Activation::kClamp: return std::min(std::max(x, a.alpha), a.beta);
   }
   return x;
 }

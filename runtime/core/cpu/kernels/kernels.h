@@ -29,7 +29,7 @@ std::unique_ptr<Kernel> make_convert(const KernelArgs& a);  // Fix, Quantize, De
 std::unique_ptr<Kernel> make_concat(const KernelArgs& a);
 std::unique_ptr<Kernel> make_pad(const KernelArgs& a);
 std::unique_ptr<Kernel> make_reshape(const KernelArgs& a);
-std::unique_ptr<Kernel> make_transpose(const KernelArgs& a);
+std::unique_ptr<Kernel> make_transpose(const KernelArgs& a);  // and Slice
 std::unique_ptr<Kernel> make_resize(const KernelArgs& a);
 // reduce/
 std::unique_ptr<Kernel> make_mean(const KernelArgs& a);

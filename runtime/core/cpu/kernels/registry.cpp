@@ -60,6 +60,7 @@ const std::vector<KernelEntry>& kernel_table() {
     {OpType::kPad, kInt8, kRef, "reference pad int8", nullptr, reference::make_pad},
     {OpType::kReshape, kInt8, kRef, "reference reshape int8", nullptr, reference::make_reshape},
     {OpType::kTranspose, kInt8, kRef, "reference transpose int8", nullptr, reference::make_transpose},
+    {OpType::kSlice, kInt8, kRef, "reference slice int8", nullptr, reference::make_transpose},
 
     // Reference kernels: float.
     {OpType::kConv2D, kFloat, kRef, "reference conv", nullptr, reference::make_conv},
@@ -77,6 +78,7 @@ const std::vector<KernelEntry>& kernel_table() {
     {OpType::kMean, kFloat, kRef, "reference mean", nullptr, reference::make_mean},
     {OpType::kReshape, kFloat, kRef, "reference reshape", nullptr, reference::make_reshape},
     {OpType::kTranspose, kFloat, kRef, "reference transpose", nullptr, reference::make_transpose},
+    {OpType::kSlice, kFloat, kRef, "reference slice", nullptr, reference::make_transpose},
     {OpType::kResize, kFloat, kRef, "reference resize", nullptr, reference::make_resize},
     {OpType::kSoftmax, kFloat, kRef, "reference softmax", nullptr, reference::make_softmax},
     {OpType::kPRelu, kFloat, kRef, "reference prelu", nullptr, reference::make_prelu},

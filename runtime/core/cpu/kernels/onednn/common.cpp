@@ -70,6 +70,7 @@ bool append_activation(dnnl::post_ops& ops, const graph::ActivationParams& act) 
     case Activation::kTanh: ops.append_eltwise(1.f, A::eltwise_tanh, 0.f, 0.f); return true;
     case Activation::kHardSwish: ops.append_eltwise(1.f, A::eltwise_hardswish, 0.f, 0.f); return true;
     case Activation::kHardSigmoid: return false;
+    case Activation::kClamp: ops.append_eltwise(1.f, A::eltwise_clip, act.alpha, act.beta); return true;
   }
   return false;
 }

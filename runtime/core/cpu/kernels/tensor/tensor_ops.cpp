@@ -79,26 +79,34 @@ class Pad : public Kernel {
   Shape xs_, os_;
 };
 
+// Transpose and Slice: each output element is the input's at offset_ + Σ index_d · strides_[d].
 // Any element size: bytes move, values do not change.
-class Transpose : public Kernel {
+class StridedView : public Kernel {
  public:
-  explicit Transpose(const KernelArgs& a)
+  explicit StridedView(const KernelArgs& a)
       : x_(static_cast<const std::byte*>(a.inputs[0])),
         out_(static_cast<std::byte*>(a.output)),
         es_(element_size(a)),
         os_(a.output_shape) {
-    const auto& perm = a.node.p<graph::TransposeParams>().perm;
     const Shape& xs = a.input_shapes[0];
     std::vector<std::int64_t> in_strides(xs.size(), 1);
     for (std::size_t d = xs.size() - 1; d-- > 0;) in_strides[d] = in_strides[d + 1] * xs[d + 1];
-    for (int p : perm) strides_.push_back(in_strides[static_cast<std::size_t>(p)]);
+    if (a.node.op == graph::OpType::kTranspose) {
+      for (int p : a.node.p<graph::TransposeParams>().perm) strides_.push_back(in_strides[static_cast<std::size_t>(p)]);
+    } else {
+      const auto& p = a.node.p<graph::SliceParams>();
+      for (std::size_t d = 0; d < xs.size(); ++d) {
+        strides_.push_back(in_strides[d] * p.step[d]);
+        offset_ += p.begin[d] * in_strides[d];
+      }
+    }
   }
 
   void run() override {
     const std::int64_t total = element_count(os_);
 #pragma omp parallel for schedule(static)
     for (std::int64_t i = 0; i < total; ++i) {
-      std::int64_t rem = i, src = 0;
+      std::int64_t rem = i, src = offset_;
       for (std::size_t d = os_.size(); d-- > 0;) {
         src += (rem % os_[d]) * strides_[d];
         rem /= os_[d];
@@ -113,6 +121,7 @@ class Transpose : public Kernel {
   std::size_t es_;
   Shape os_;
   std::vector<std::int64_t> strides_;  // per output dimension: its input stride, in elements
+  std::int64_t offset_ = 0;            // of the first element, in elements
 };
 
 class Copy : public Kernel {
@@ -139,6 +148,6 @@ std::unique_ptr<Kernel> make_pad(const KernelArgs& a) {
   return std::make_unique<Pad<float>>(a);
 }
 std::unique_ptr<Kernel> make_reshape(const KernelArgs& a) { return std::make_unique<Copy>(a); }
-std::unique_ptr<Kernel> make_transpose(const KernelArgs& a) { return std::make_unique<Transpose>(a); }
+std::unique_ptr<Kernel> make_transpose(const KernelArgs& a) { return std::make_unique<StridedView>(a); }
 
 }  // namespace dpurun::cpu::reference

@@ -155,6 +155,12 @@ void convert_concat_fix(Lowering& L, const OPNode& n) {
 void convert_reshape_fix(Lowering& L, const OPNode& n) {
   activate_and_fix(L, n, lower_as(L, n, "reshape", "/float"));
 }
+void convert_slice_fix(Lowering& L, const OPNode& n) {
+  activate_and_fix(L, n, lower_as(L, n, "strided_slice", "/float"));
+}
+void convert_pixel_shuffle_fix(Lowering& L, const OPNode& n) {
+  activate_and_fix(L, n, lower_as(L, n, "pixel-shuffle", "/float"));
+}
 void convert_resize_fix(Lowering& L, const OPNode& n) {
   activate_and_fix(L, n, lower_as(L, n, "resize", "/float"));
 }
@@ -206,6 +212,8 @@ Converter find_compiled_converter(const std::string& t) {
   if (t == "concat-fix") return convert_concat_fix;
   if (t == "reshape-fix") return convert_reshape_fix;
   if (t == "upsample-fix" || t == "downsample-fix") return convert_resize_fix;
+  if (t == "strided_slice-fix") return convert_slice_fix;
+  if (t == "pixel-shuffle-fix") return convert_pixel_shuffle_fix;
   if (t == "upload" || t == "download") return convert_identity;
   return nullptr;
 }

@@ -117,6 +117,44 @@ void convert_conv1d(Lowering& L, const OPNode& n) { lower_conv1d(L, n, false); }
 void convert_depthwise_conv1d(Lowering& L, const OPNode& n) { lower_conv1d(L, n, true); }
 void convert_depthwise_conv2d(Lowering& L, const OPNode& n) { lower_conv(L, n, true); }
 
+// inner-product: the input flattened from `axis` on, times weights [OC, …] flattened the same
+// way (NHWC order on both), plus the bias.
+void convert_inner_product(Lowering& L, const OPNode& n) {
+  ValueId x = L.input(n, "input");
+  ValueId wv = L.input(n, "weights");
+  const Shape xs = L.g.value(x).shape, ws = L.g.value(wv).shape;
+  auto axis = L.attr_ints(n, "axis", {1})[0];
+  if (axis < 0) axis += static_cast<std::int64_t>(xs.size());
+  if (axis != 1 || xs.size() < 2) L.fail(n, ErrorCode::kUnsupported, "inner-product along axis " + std::to_string(axis) + " (1 only)");
+  const std::int64_t k = element_count(Shape(xs.begin() + 1, xs.end()));
+  if (ws.empty() || element_count(ws) != ws[0] * k)
+    L.fail(n, ErrorCode::kInvalidModel, "weights " + to_string(ws) + " do not match input " + to_string(xs));
+  const std::int64_t m = ws[0];
+  const auto& w = L.floats_of(n, wv);
+  std::vector<float> km(w.size());
+  for (std::int64_t r = 0; r < k; ++r)
+    for (std::int64_t c = 0; c < m; ++c) km[static_cast<std::size_t>(r * m + c)] = w[static_cast<std::size_t>(c * k + r)];
+  ValueId wt = L.g.add_constant(n.op_name() + "/weights", {k, m}, km);
+  L.g.value(wt).fix = L.g.value(wv).fix;
+  if (xs.size() > 2) {
+    const std::string name = n.op_name() + "/flatten";
+    ValueId flat = L.g.add_value(name, DataType::kFloat32, {-1, k});
+    Node r;
+    r.name = name;
+    r.source_op = n.op_type();
+    r.op = OpType::kReshape;
+    r.inputs = {x};
+    r.outputs = {flat};
+    L.g.add_node(std::move(r));
+    x = flat;
+  }
+  Shape s{-1, m};
+  if (L.output_shape(n, true) != s && element_count(L.output_shape(n, false)) != m)
+    L.fail(n, ErrorCode::kInvalidModel, "output " + to_string(L.output_shape(n, true)) + " is not [N, " + std::to_string(m) + "]");
+  ValueId y = L.add_node(n, OpType::kFullyConnected, graph::FullyConnectedParams{}, {x, wt}, s);
+  L.add_bias(n, y, s);
+}
+
 void convert_matmul(Lowering& L, const OPNode& n) {
   auto ins = L.arg(n, "input");
   if (ins.size() != 2) L.fail(n, ErrorCode::kInvalidModel, "matmul takes two inputs");

@@ -16,8 +16,18 @@ void convert_activation(Lowering& L, const OPNode& n) {
                : t == "sigmoid"      ? graph::Activation::kSigmoid
                : t == "hard-sigmoid" ? graph::Activation::kHardSigmoid
                : t == "hard-swish"   ? graph::Activation::kHardSwish
+               : t == "clamp" || t == "hard-tanh" ? graph::Activation::kClamp
                                      : graph::Activation::kTanh;
   p.act.alpha = L.attr_f(n, "alpha", 0.1f);
+  if (t == "clamp") {
+    if (!L.attr(n, "min") || !L.attr(n, "max")) L.fail(n, ErrorCode::kInvalidModel, "clamp needs min and max");
+    p.act.alpha = L.attr_f(n, "min", 0.f);
+    p.act.beta = L.attr_f(n, "max", 0.f);
+    if (!(p.act.alpha <= p.act.beta)) L.fail(n, ErrorCode::kInvalidModel, "clamp's min is above its max");
+  } else if (t == "hard-tanh") {  // clip(x, -1, 1)
+    p.act.alpha = -1.f;
+    p.act.beta = 1.f;
+  }
   L.add_node(n, OpType::kUnary, p, {x}, L.g.value(x).shape);
 }
 

@@ -24,12 +24,15 @@ void convert_transpose(Lowering& L, const OPNode& n);
 void convert_aten_mean(Lowering& L, const OPNode& n);
 void convert_resize(Lowering& L, const OPNode& n);
 void convert_pad(Lowering& L, const OPNode& n);
+void convert_strided_slice(Lowering& L, const OPNode& n);
+void convert_pixel_shuffle(Lowering& L, const OPNode& n);
 // conv.cpp
 void convert_conv2d(Lowering& L, const OPNode& n);
 void convert_depthwise_conv2d(Lowering& L, const OPNode& n);
 void convert_conv1d(Lowering& L, const OPNode& n);
 void convert_depthwise_conv1d(Lowering& L, const OPNode& n);
 void convert_matmul(Lowering& L, const OPNode& n);
+void convert_inner_product(Lowering& L, const OPNode& n);
 // pool.cpp
 void convert_maxpool2d(Lowering& L, const OPNode& n);
 void convert_avgpool2d(Lowering& L, const OPNode& n);

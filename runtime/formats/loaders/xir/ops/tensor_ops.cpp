@@ -122,6 +122,71 @@ void convert_transpose(Lowering& L, const OPNode& n) {
   L.add_node(n, OpType::kTranspose, p, {x}, out);
 }
 
+// NumPy-style input[begin:end:strides] over every dimension (XIR's cpu op: output index i reads
+// begin + i · stride); the output's size is its tensor's. Moves int8 values unchanged.
+void convert_strided_slice(Lowering& L, const OPNode& n) {
+  ValueId x = L.input(n, "input");
+  const Shape xs = L.g.value(x).shape;
+  const Shape out = L.output_shape(n, true);
+  auto begin = L.attr_ints(n, "begin", {}), strides = L.attr_ints(n, "strides", {});
+  if (strides.empty()) strides.assign(xs.size(), 1);
+  if (begin.size() != xs.size() || strides.size() != xs.size() || out.size() != xs.size())
+    L.fail(n, ErrorCode::kInvalidModel, "begin/strides do not have one value per dimension of " + to_string(xs));
+  graph::SliceParams p;
+  for (std::size_t d = 0; d < xs.size(); ++d) {
+    std::int64_t b = begin[d];
+    if (d > 0 && b < 0) b += xs[d];  // from the end
+    if (d == 0 && (b != 0 || strides[d] != 1)) L.fail(n, ErrorCode::kUnsupported, "slices the batch");
+    if (d > 0 && (b < 0 || b >= xs[d] || strides[d] < 1 || b + (out[d] - 1) * strides[d] >= xs[d]))
+      L.fail(n, ErrorCode::kUnsupported,
+             "begin " + std::to_string(begin[d]) + ", stride " + std::to_string(strides[d]) + " in dimension " +
+                 std::to_string(d) + " of " + to_string(xs) + " for an output of " + to_string(out) +
+                 " (positive strides only)");
+    p.begin.push_back(b);
+    p.step.push_back(strides[d]);
+  }
+  L.add_node(n, OpType::kSlice, p, {x}, out);
+}
+
+// PyTorch's PixelShuffle in NHWC: channel c·s² + i·s + j of pixel (h, w) goes to channel c of
+// pixel (h·s + i, w·s + j) (`upscale`), or back (PixelUnshuffle). A reshape, a transpose and a
+// reshape: integers move unchanged.
+void convert_pixel_shuffle(Lowering& L, const OPNode& n) {
+  ValueId x = L.input(n, "input");
+  const Shape xs = L.g.value(x).shape;
+  const auto s = L.attr_ints(n, "scale", {0})[0];
+  const bool up = L.attr_b(n, "upscale", true);
+  const Shape out = L.output_shape(n, true);
+  if (xs.size() != 4 || out.size() != 4 || s < 1 || s > 64)
+    L.fail(n, ErrorCode::kInvalidModel, "pixel-shuffle of " + to_string(xs) + " by " + std::to_string(s));
+  const std::int64_t H = up ? xs[1] : out[1], W = up ? xs[2] : out[2], C = up ? out[3] : xs[3];
+  if ((up && (xs[3] != C * s * s || out[1] != H * s || out[2] != W * s)) ||
+      (!up && (out[3] != C * s * s || xs[1] != H * s || xs[2] != W * s)))
+    L.fail(n, ErrorCode::kInvalidModel, "output " + to_string(out) + " does not follow from " + to_string(xs) + " and scale " + std::to_string(s));
+  auto step = [&](const std::string& suffix, OpType op, graph::OpParams params, ValueId in, Shape shape) {
+    const std::string name = n.op_name() + suffix;
+    ValueId v = L.g.add_value(name, DataType::kFloat32, shape);
+    Node node;
+    node.name = name;
+    node.source_op = n.op_type();
+    node.op = op;
+    node.params = std::move(params);
+    node.inputs = {in};
+    node.outputs = {v};
+    L.g.add_node(std::move(node));
+    return v;
+  };
+  ValueId v;
+  if (up) {
+    v = step("/split", OpType::kReshape, std::monostate{}, x, {-1, H, W, C, s, s});
+    v = step("/interleave", OpType::kTranspose, graph::TransposeParams{{0, 1, 4, 2, 5, 3}}, v, {-1, H, s, W, s, C});
+  } else {
+    v = step("/split", OpType::kReshape, std::monostate{}, x, {-1, H, s, W, s, C});
+    v = step("/gather", OpType::kTranspose, graph::TransposeParams{{0, 1, 3, 5, 2, 4}}, v, {-1, H, W, C, s, s});
+  }
+  L.add_node(n, OpType::kReshape, std::monostate{}, {v}, out);
+}
+
 // CONSTANT padding (REFLECT and SYMMETRIC are refused, naming the mode); a zero pad before an
 // integer convolution becomes its padding.
 void convert_pad(Lowering& L, const OPNode& n) {
