@@ -3,8 +3,11 @@
 // its runner threads, its sink) and kept for the measured queries only.
 #include "dpurun/bench.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -157,6 +160,7 @@ class Bench {
     };
     PoolOptions po;
     po.preprocess_threads = default_cpu_threads();
+    p.host_threads = po.preprocess_threads;
     po.jobs = s_.run.jobs;
     po.on_failure = [&](const ImageFailure& f) { feed.complete(f.image, false); };
     PoolStats ps = run_pool(session.runners, feed, load, sink, po);
@@ -198,6 +202,7 @@ class Bench {
     const bool cancelled = s_.run.jobs.cancel && s_.run.jobs.cancel->load();
     p.stop_reason = ps.stopped ? ps.stop_reason : cancelled ? "cancelled" : "";
     p.complete = ps.complete() && !cancelled && lg.done();
+    p.bound = stage_bound(p, s_.scenario.scenario);
     if (p.complete && p.scenario.measured == 0) {
       p.complete = false;
       p.stop_reason = "no query was measured: lengthen --min-duration or --min-count";
@@ -251,6 +256,50 @@ InputCache parse_input_cache(const std::string& s) {
 BenchReport run_bench(const BenchSettings& settings, const Manifest& manifest, const BenchProgressFn& progress) {
   const Manifest m = with_overrides(settings.run, manifest);
   return Bench(settings, m).run(progress);
+}
+
+StageBound stage_bound(const BenchPoint& p, Scenario scenario) {
+  StageBound b;
+  b.measured = p.scenario.queries_per_second;
+  auto capacity = [](double workers, double per_item_ms) { return per_item_ms > 0 ? workers * 1000.0 / per_item_ms : 0.0; };
+  b.runner = capacity(double(p.threads) * p.batch, p.runner_ms.mean);
+  b.decode = capacity(p.host_threads, p.decode_ms.mean);
+  b.preprocess = capacity(p.host_threads, p.preprocess_ms.mean);
+  b.host = capacity(p.host_threads, p.decode_ms.mean + p.preprocess_ms.mean);
+  const auto n = [](double v) { return fmt::format("{:.0f}", v); };
+  const std::string host_part =
+      b.host > 0 ? fmt::format("host {} images/s ({} threads; decode {:.1f} µs + preprocess {:.1f} µs per image)", n(b.host),
+                               p.host_threads, 1e3 * p.decode_ms.mean, 1e3 * p.preprocess_ms.mean)
+                 : std::string("host: no per-image work measured");
+  const std::string runner_part =
+      b.runner > 0 ? fmt::format("runners {} images/s ({} × batch {}, {:.3f} ms per job)", n(b.runner), p.threads, p.batch, p.runner_ms.mean)
+                   : std::string("runners: no job measured");
+  if (scenario != Scenario::kOffline) {
+    b.stage = "scenario";
+    b.summary = fmt::format("set by the {} scenario: {} images/s measured; {}; {}", to_string(scenario), n(b.measured),
+                            runner_part, host_part);
+    return b;
+  }
+  const double runner = b.runner > 0 ? b.runner : INFINITY, host = b.host > 0 ? b.host : INFINITY;
+  const double slowest = std::min(runner, host);
+  if (!std::isfinite(slowest) || b.measured <= 0) {
+    b.stage = "harness";
+    b.summary = "no stage time measured";
+    return b;
+  }
+  if (b.measured < 0.8 * slowest) {  // every stage could go faster than the run went
+    b.stage = "harness";
+    b.summary = fmt::format("harness-bound: {} images/s measured, {:.0f}% of the slowest stage; {}; {}", n(b.measured),
+                            100 * b.measured / slowest, runner_part, host_part);
+  } else if (runner <= host) {
+    b.stage = "runner";
+    b.summary = fmt::format("runner-bound: {}; {}, {:.1f}× more", runner_part, host_part, host / runner);
+  } else {
+    b.stage = p.decode_ms.mean >= p.preprocess_ms.mean ? "decode" : "preprocess";
+    b.summary = fmt::format("host-bound ({}): {}; {}, {:.1f}× more", b.stage, host_part, runner_part,
+                            std::isfinite(runner) ? runner / host : 0.0);
+  }
+  return b;
 }
 
 }  // namespace dpurun

@@ -37,6 +37,16 @@ json point_json(const BenchPoint& p, const std::vector<std::string>& classes) {
            {"postprocess_per_image", report::latency_json(p.postprocess_ms)},
            {"end_to_end_per_job", report::latency_json(p.job_ms)}}},
          {"images_per_runner", p.images_per_runner},
+         {"bound",
+          {{"stage", p.bound.stage},
+           {"images_per_second",
+            {{"measured", p.bound.measured},
+             {"runner_capacity", p.bound.runner},
+             {"host_capacity", p.bound.host},
+             {"decode_capacity", p.bound.decode},
+             {"preprocess_capacity", p.bound.preprocess}}},
+           {"host_threads", p.host_threads},
+           {"summary", p.bound.summary}}},
          {"accuracy",
           {{"scored", p.scored},
            {"top1_correct", p.top1_correct},
@@ -155,6 +165,8 @@ std::string to_table(const BenchReport& r) {
     if (!p.complete) out += "  INCOMPLETE: " + p.stop_reason;
     out += "\n";
   }
+  for (const auto& p : r.points)
+    if (!p.bound.summary.empty()) out += fmt::format("bound {}×{}: {}\n", p.threads, p.batch, p.bound.summary);
   out += "\nlatency: per query, arrival to result (ms); decode, prep(rocess + quantize), post(process): per image;\n"
          "runner: per job (the DPU's own time where the backend reports it); util: runner busy share of the run\n";
   if (!r.complete) out += "INCOMPLETE: not every point ran to its stopping rule without a failure\n";

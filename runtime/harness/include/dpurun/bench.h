@@ -30,8 +30,17 @@ struct BenchSettings {
   InputCache cache = InputCache::kNone;
 };
 
+// Which stage bounds a point's throughput, from each stage's measured time and the threads that
+// run it: capacities in images/s (0: the stage did not run, e.g. decoding with an input cache).
+struct StageBound {
+  std::string stage;  // "runner", "decode", "preprocess", "harness", or "scenario" (not offline)
+  double measured = 0, runner = 0, host = 0, decode = 0, preprocess = 0;
+  std::string summary;  // the report's line
+};
+
 struct BenchPoint {
   int threads = 0, batch = 0;  // runners and their batch, as run
+  int host_threads = 0;        // the pool's threads that decode and preprocess
   ScenarioResult scenario;     // counts, throughput, per-query latencies
   LatencyStats latency_ms;     // per measured query: arrival → result
   // Per stage, over measured queries: per image (decode, preprocess + quantize, postprocess)
@@ -44,7 +53,11 @@ struct BenchPoint {
   std::vector<ImageFailure> failures;                  // image: the data set index
   bool complete = false;
   std::string stop_reason;
+  StageBound bound;
 };
+
+// The bound of a point already measured (host_threads, stage times, throughput set).
+StageBound stage_bound(const BenchPoint& p, Scenario scenario);
 
 struct BenchReport {
   BenchSettings settings;
