@@ -106,12 +106,16 @@ class ConvFix : public Kernel {
     }
     acc_.resize(static_cast<std::size_t>(count_));
     args_[DNNL_ARG_DST] = memory(dst_md, engine(), acc_.data());
-    integer_ = bias_shift >= 0 && graph::IntegerRequant::applies(act_, fo_.round, shift);
+    // A bias finer than the product (bias_shift < 0, e.g. vai_q_tensorflow's TF1 models) is
+    // added in its own scale: the sums shifted left by `finer_` bits, exactly, in int64.
+    finer_ = bias_shift < 0 ? -bias_shift : 0;
+    integer_ = finer_ <= 16 && graph::IntegerRequant::applies(act_, fo_.round, shift + finer_);
     if (integer_) {
       auto [lo, hi] = fix_range(fo_);
-      requant_ = {shift, static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi), act_};
+      requant_ = {shift + finer_, static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi), act_};
       bias_i_.resize(bias_.size());
-      for (std::size_t o = 0; o < bias_.size(); ++o) bias_i_[o] = static_cast<std::int64_t>(bias_[o]);
+      for (std::size_t o = 0; o < bias_.size(); ++o)
+        bias_i_[o] = static_cast<std::int64_t>(std::ldexp(bias_[o], finer_));  // the int8 bias, or a multiple
     }
   }
 
@@ -140,7 +144,8 @@ class ConvFix : public Kernel {
         const std::int32_t* acc = acc_.data() + r * channels_;
         std::int8_t* out = out_ + r * channels_;
         for (std::int64_t o = 0; o < channels_; ++o)
-          out[o] = static_cast<std::int8_t>(requant_(acc[o] + bias_i_[static_cast<std::size_t>(o)]));
+          out[o] = static_cast<std::int8_t>(
+              requant_((std::int64_t{acc[o]} << finer_) + bias_i_[static_cast<std::size_t>(o)]));
       }
       return;
     }
@@ -164,6 +169,7 @@ class ConvFix : public Kernel {
   std::vector<std::int64_t> bias_i_;
   std::vector<float> fused_bias_;
   bool integer_ = false, fused_ = false;
+  int finer_ = 0;  // bits the bias is finer than the product
   graph::IntegerRequant requant_;
   std::int8_t* out_;
   graph::FixInfo fo_;

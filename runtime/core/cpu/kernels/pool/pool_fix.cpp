@@ -41,6 +41,7 @@ class PoolFix : public Kernel {
   void run() override {
     const std::int64_t n_ = xs_[0], h = xs_[1], w = xs_[2], c = xs_[3];
     const bool is_max = p_.kind == graph::PoolKind::kMax;
+    const bool same_scale_max = is_max && scale_ == 1.0 && fo_.bit_width == 8 && fo_.is_signed;
 #pragma omp parallel for collapse(2) schedule(static)
     for (std::int64_t n = 0; n < n_; ++n)
       for (std::int64_t oy = 0; oy < oh_; ++oy)
@@ -56,7 +57,8 @@ class PoolFix : public Kernel {
                 acc = is_max ? std::max(acc, v) : acc + v;
               }
             out_[((n * oh_ + oy) * ow_ + ox) * c + ch] =
-                static_cast<std::int8_t>(quantize_fix(double(acc) * scale_, fo_));
+                same_scale_max ? static_cast<std::int8_t>(acc)  // an int8 of the input, unchanged
+                               : static_cast<std::int8_t>(quantize_fix(double(acc) * scale_, fo_));
           }
   }
 
