@@ -2,18 +2,17 @@
 // and the XIR models no manifest lists), float and int8, on random input of its own shape.
 // Counters: GOP per image (2 × multiply-adds of convolutions and fully connected layers), images/s
 // and GOP/s on `threads` cores, the model's load time, and the memory the model and its executor
-// take once planned (resident growth). The GOP/s column shows where a model is far from the
+// take once planned (heap growth). The GOP/s column shows where a model is far from the
 // others (bench/README.md says why for the models of ../shared).
 //   bench_models [--benchmark_filter=…]   (2 threads, batch 8; one image for inputs ≥ 1 MB)
 #include <benchmark/benchmark.h>
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
-#include <unistd.h>
+#include <malloc.h>
 #include <vector>
 
 #include "dpurun/cpu_executor.h"
@@ -29,12 +28,11 @@ struct Entry {
   dpurun::ModelOptions options;
 };
 
-// Resident memory of this process, bytes.
-double resident_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  double pages = 0, resident = 0;
-  statm >> pages >> resident;
-  return resident * double(sysconf(_SC_PAGESIZE));
+// Bytes allocated on the heap (glibc's arenas and its mmap'd blocks): the model's weights and
+// the executor's plans and buffers are all there.
+double heap_bytes() {
+  const struct mallinfo2 m = mallinfo2();
+  return double(m.uordblks) + double(m.hblkhd);
 }
 
 std::vector<Entry> entries() {
@@ -69,7 +67,7 @@ std::vector<Entry> entries() {
 
 void run_model(benchmark::State& state, const Entry& e) {
   const int threads = 2;
-  const double before = resident_bytes();
+  const double before = heap_bytes();
   const auto t0 = std::chrono::steady_clock::now();
   std::optional<dpurun::Model> model;
   try {
@@ -85,7 +83,7 @@ void run_model(benchmark::State& state, const Entry& e) {
   unsigned seed = 1;
   for (float& v : x) v = float((seed = seed * 1664525u + 1013904223u) >> 8) / float(1 << 24) * 2.f - 1.f;  // [-1, 1)
   exec.run(x.data(), y.data(), batch);  // plans this batch
-  const double memory = resident_bytes() - before;
+  const double memory = heap_bytes() - before;
   for (auto _ : state) {
     exec.run(x.data(), y.data(), batch);
     benchmark::DoNotOptimize(y.data());
