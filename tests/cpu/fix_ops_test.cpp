@@ -298,6 +298,7 @@ TEST(PoolFix, MaxKeepsIntegersAndIgnoresPadding) {
   ig.finish(pool, {-1, 3, 3, 2}, 4);
   auto x = random_int8(50, 22, -128, -1);  // all negative: padding must not win with 0
   auto got = ig.run(x, 1, KernelChoice::kReference);
+  EXPECT_EQ(ig.run(x, 1, KernelChoice::kFast), got);
   for (int oy = 0; oy < 3; ++oy)
     for (int ox = 0; ox < 3; ++ox)
       for (int ch = 0; ch < 2; ++ch) {
@@ -309,6 +310,44 @@ TEST(PoolFix, MaxKeepsIntegersAndIgnoresPadding) {
           }
         EXPECT_EQ(got[static_cast<std::size_t>((oy * 3 + ox) * 2 + ch)], m);
       }
+}
+
+// An activation alone on int8, for all 256 inputs: the fast kernel's table against the DPU's
+// arithmetic written out (relu6(x + 3) · 2731 / 2^14 for the hard sigmoid; the leaky slope 26/256).
+TEST(UnaryFix, EveryInt8InputOfEveryActivationAsTheDpuComputesIt) {
+  for (Activation act : {Activation::kRelu, Activation::kRelu6, Activation::kLeakyRelu, Activation::kHardSigmoid,
+                         Activation::kHardSwish}) {
+    for (int fo : {3, 5, 7}) {
+      IntGraph ig({-1, 256}, 5);
+      Node u;
+      u.name = "act";
+      u.op = OpType::kUnary;
+      UnaryParams p;
+      p.act.kind = act;
+      p.act.alpha = 26.f / 256.f;
+      u.params = p;
+      u.inputs = {ig.x_int};
+      ig.finish(u, {-1, 256}, fo);
+      std::vector<std::int8_t> x(256);
+      for (int v = 0; v < 256; ++v) x[static_cast<std::size_t>(v)] = static_cast<std::int8_t>(v - 128);
+      auto fast = ig.run(x, 1, KernelChoice::kFast);
+      EXPECT_EQ(fast, ig.run(x, 1, KernelChoice::kReference)) << to_string(act) << " fo " << fo;
+      for (int v = -128; v < 128; ++v) {
+        const double real = v / 32.0;  // the input's fix point is 5
+        double y = real;
+        switch (act) {
+          case Activation::kRelu: y = std::max(real, 0.0); break;
+          case Activation::kRelu6: y = std::clamp(real, 0.0, 6.0); break;
+          case Activation::kLeakyRelu: y = real < 0 ? real * 26 / 256 : real; break;
+          case Activation::kHardSigmoid: y = std::clamp(real + 3, 0.0, 6.0) * 2731 / 16384; break;
+          case Activation::kHardSwish: y = real * std::clamp(real + 3, 0.0, 6.0) * 2731 / 16384; break;
+          default: break;
+        }
+        const double want = std::clamp(std::floor(y * std::ldexp(1.0, fo) + 0.5), -128.0, 127.0);
+        EXPECT_EQ(fast[static_cast<std::size_t>(v + 128)], want) << to_string(act) << " fo " << fo << " input " << v;
+      }
+    }
+  }
 }
 
 class AddFixTest : public ::testing::TestWithParam<std::tuple<int, int, int, Activation>> {};

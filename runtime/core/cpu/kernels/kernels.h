@@ -45,6 +45,8 @@ std::unique_ptr<Kernel> make_add_fix(const KernelArgs& a);
 // convert/quantize_fast.cpp: float → int8 at the DPU's rounding
 bool supports_quantize(const KernelArgs& a);
 std::unique_ptr<Kernel> make_quantize(const KernelArgs& a);
+// elementwise/unary_fix_table.cpp: an int8 activation as a 256-entry table
+std::unique_ptr<Kernel> make_unary_fix_table(const KernelArgs& a);
 }  // namespace optimized
 
 namespace onednn {  // built where oneDNN is found (DPURUN_HAVE_ONEDNN)

@@ -44,6 +44,7 @@ const std::vector<KernelEntry>& kernel_table() {
      optimized::make_add_fix},
     {OpType::kQuantize, kInt8, kFast, "optimized quantize", optimized::supports_quantize,
      optimized::make_quantize},
+    {OpType::kUnary, kInt8, kFast, "table activation int8", nullptr, optimized::make_unary_fix_table},
 
     // Reference kernels: DPU integer arithmetic.
     {OpType::kConv2D, kInt8, kRef, "reference conv int8", nullptr, reference::make_conv_fix},
