@@ -134,16 +134,23 @@ class Lowering {
     for (auto d : {std::int64_t{1}, std::int64_t{1}, out3[1], out3[2]})
       twin.mutable_output_tensor()->add_tensor_dim(static_cast<std::uint32_t>(d));
     const std::string name = n.op_name() + "/input_2d";
-    ValueId x2 = g.add_value(name, DataType::kFloat32, {-1, 1, xs[1], xs[2]});
-    Node r;
-    r.name = name;
-    r.source_op = n.op_type();
-    r.op = OpType::kReshape;
-    r.inputs = {x};
-    r.outputs = {x2};
-    g.add_node(std::move(r));
-    reroute(twin, "input", name, x2);
+    reroute(twin, "input", name, add_step(n, name, OpType::kReshape, std::monostate{}, x, {-1, 1, xs[1], xs[2]}));
     return twin;
+  }
+  // A node of op `n`'s own lowering, between its input and its result: named `name`, not an
+  // XIR op (so not in `values`).
+  ValueId add_step(const OPNode& n, const std::string& name, OpType op, graph::OpParams params, ValueId in,
+                   Shape shape) {
+    ValueId v = g.add_value(name, DataType::kFloat32, std::move(shape));
+    Node node;
+    node.name = name;
+    node.source_op = n.op_type();
+    node.op = op;
+    node.params = std::move(params);
+    node.inputs = {in};
+    node.outputs = {v};
+    g.add_node(std::move(node));
+    return v;
   }
   // Points argument `arg` of `op` (a copy being lowered) at `value`, registered as `name`.
   void reroute(OPNode& op, const std::string& arg, const std::string& name, ValueId value) {

@@ -136,18 +136,7 @@ void convert_inner_product(Lowering& L, const OPNode& n) {
     for (std::int64_t c = 0; c < m; ++c) km[static_cast<std::size_t>(r * m + c)] = w[static_cast<std::size_t>(c * k + r)];
   ValueId wt = L.g.add_constant(n.op_name() + "/weights", {k, m}, km);
   L.g.value(wt).fix = L.g.value(wv).fix;
-  if (xs.size() > 2) {
-    const std::string name = n.op_name() + "/flatten";
-    ValueId flat = L.g.add_value(name, DataType::kFloat32, {-1, k});
-    Node r;
-    r.name = name;
-    r.source_op = n.op_type();
-    r.op = OpType::kReshape;
-    r.inputs = {x};
-    r.outputs = {flat};
-    L.g.add_node(std::move(r));
-    x = flat;
-  }
+  if (xs.size() > 2) x = L.add_step(n, n.op_name() + "/flatten", OpType::kReshape, std::monostate{}, x, {-1, k});
   Shape s{-1, m};
   if (L.output_shape(n, true) != s && element_count(L.output_shape(n, false)) != m)
     L.fail(n, ErrorCode::kInvalidModel, "output " + to_string(L.output_shape(n, true)) + " is not [N, " + std::to_string(m) + "]");

@@ -164,17 +164,7 @@ void convert_pixel_shuffle(Lowering& L, const OPNode& n) {
       (!up && (out[3] != C * s * s || xs[1] != H * s || xs[2] != W * s)))
     L.fail(n, ErrorCode::kInvalidModel, "output " + to_string(out) + " does not follow from " + to_string(xs) + " and scale " + std::to_string(s));
   auto step = [&](const std::string& suffix, OpType op, graph::OpParams params, ValueId in, Shape shape) {
-    const std::string name = n.op_name() + suffix;
-    ValueId v = L.g.add_value(name, DataType::kFloat32, shape);
-    Node node;
-    node.name = name;
-    node.source_op = n.op_type();
-    node.op = op;
-    node.params = std::move(params);
-    node.inputs = {in};
-    node.outputs = {v};
-    L.g.add_node(std::move(node));
-    return v;
+    return L.add_step(n, n.op_name() + suffix, op, std::move(params), in, std::move(shape));
   };
   ValueId v;
   if (up) {
