@@ -57,7 +57,7 @@ DpuParameters::DpuParameters(const Graph& def, std::string source) : source_(std
     if (const AttrValue* p = find(s.subg_attr(), "reg_id_to_parameter_value");
         p && p->value_case() == AttrValue::kMapString2BytesValue)
       for (const auto& [reg, b] : p->map_string_2_bytes_value().value()) {
-        blobs.regs[reg] = b.value();
+        blobs.regs[reg] = &b.value();
         info.parameter_bytes += b.value().size();
       }
     // Established from the pairs in ../shared (docs/compiled-xmodel.md): every DPUCZDX8G build
@@ -96,7 +96,7 @@ std::vector<std::int8_t> DpuParameters::unpack(const OPNode& c, const OPNode* us
     throw fail(ErrorCode::kInvalidModel,
                "its reg_id/ddr_addr (" + reg + ", " + std::to_string(addr) +
                    ") name no parameter blob of subgraph '" + sg.name + "'");
-  const std::string& blob = r->second;
+  const std::string& blob = *r->second;
   const std::vector<std::int64_t> shape = dims(c);
   const std::int64_t n = count(shape);
   auto need = [&](std::int64_t bytes) {  // checked without overflow: the file's numbers are untrusted

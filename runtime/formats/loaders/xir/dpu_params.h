@@ -25,6 +25,7 @@ struct DpuSubgraphParams {
 
 class DpuParameters {
  public:
+  // Refers to `def`'s parameter blobs: `def` must outlive it.
   DpuParameters(const Graph& def, std::string source);
 
   // The const-fix op's values in XIR's layout (element count of its shape), as int8.
@@ -38,7 +39,7 @@ class DpuParameters {
  private:
   struct Blobs {
     std::size_t subgraph;                     // index into subgraphs_
-    std::map<std::string, std::string> regs;  // "REG_0" → bytes
+    std::map<std::string, const std::string*> regs;  // "REG_0" → its bytes, in the graph
   };
   std::string source_;
   std::vector<DpuSubgraphParams> subgraphs_;
