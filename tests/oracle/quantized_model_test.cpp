@@ -7,6 +7,8 @@
 #include "dpurun/cpu_executor.h"
 #include "dpurun/dataset.h"
 #include "dpurun/manifest.h"
+#include "dpurun/error.h"
+#include "graph_def.pb.h"
 #include "support/test_env.h"
 
 namespace dpurun {
@@ -72,6 +74,34 @@ TEST(QuantizedModel, FastAndReferenceIntegerKernelsAreBitExactOnRealImages) {
   // outputs are too.
   EXPECT_EQ(test::run_images(q, input, n, KernelChoice::kFast),
             test::run_images(q, input, n, KernelChoice::kReference));
+}
+
+// vai_q_tensorflow's deploy_model.pb (weights, biases and positions as node attributes: what
+// DNNDK's compiler takes) is the same integer network as its quantize_eval_model.pb.
+TEST(QuantizedModel, TheDeployGraphIsTheQuantizeEvalGraphBitForBit) {
+  Manifest manifest = Manifest::load(DPURUN_SOURCE_DIR "/models/tf-resnet56-cifar10.json", test::shared("models"));
+  auto data_path = test::shared("data/cifar10-test-jpg");
+  DPURUN_REQUIRE_SHARED(manifest.model_file("deploy"));
+  DPURUN_REQUIRE_SHARED(data_path);
+  Dataset data = Dataset::open(data_path, manifest.classes);
+  const std::size_t n = 24;
+  std::vector<float> input(n * 3072);
+  for (std::size_t i = 0; i < n; ++i) data.load(i * 401, manifest.preprocessing, {32, 32, 3}, input.data() + i * 3072);
+  const ModelOptions o{{manifest.input_name}, {manifest.output_name}, {}};
+  Model deploy = Model::load(manifest.model_file("deploy"), o), eval = Model::load(manifest.model_file("quantized"), o);
+  EXPECT_TRUE(deploy.is_integer());
+  EXPECT_EQ(deploy.op_counts(), eval.op_counts());  // the ReLUs fused into the convolutions alike
+  EXPECT_EQ(test::run_images(deploy, input, n), test::run_images(eval, input, n));
+
+  // Weights whose position is missing: refused, naming the node.
+  loaders::tf::GraphDef g;
+  ASSERT_TRUE(g.ParseFromString(test::read_file(manifest.model_file("deploy"))));
+  for (auto& node : *g.mutable_node())
+    if (node.name() == "res2a_branch2a/Conv2D") node.mutable_attr()->erase("wpos");
+  Error e = test::load_error(g.SerializeAsString(), "deploy_no_wpos.pb");
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidModel);
+  EXPECT_NE(std::string(e.what()).find("'res2a_branch2a/Conv2D'"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("wpos"), std::string::npos) << e.what();
 }
 
 // vai_q_tensorflow's TF1 MNIST model has biases finer than their products (fix 9 against

@@ -19,7 +19,7 @@ void describe_graph_def(const std::string& bytes, ModelInfo& info) {
   bool quantized = false;
   for (const auto& n : def.node()) {
     loaders::count_op(info.op_counts, n.op());
-    quantized |= n.op() == "FixNeuron";
+    quantized |= n.op() == "FixNeuron" || n.attr().count("opos");  // a deploy graph's positions
     for (const auto& in : n.input()) {
       std::string s = in.empty() || in[0] != '^' ? in : in.substr(1);
       consumed.insert(s.substr(0, s.rfind(':') == std::string::npos ? s.size() : s.rfind(':')));

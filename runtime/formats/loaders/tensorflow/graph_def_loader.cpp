@@ -1,4 +1,5 @@
 #include "loaders/tensorflow/graph_def_loader.h"
+#include "loaders/tensorflow/deploy_graph.h"
 
 #include <algorithm>
 #include <cstring>
@@ -350,6 +351,7 @@ Graph Lowering::run() {
 
 Graph lower_graph_def(const GraphDef& def, const std::string& source,
                       const loaders::LoadOptions& options) {
+  if (is_deploy_graph(def)) return Lowering(expand_deploy_graph(def, source), source, options).run();
   return Lowering(def, source, options).run();
 }
 
