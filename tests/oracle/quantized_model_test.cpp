@@ -14,6 +14,15 @@
 namespace dpurun {
 namespace {
 
+// `n` images of `data`, every `step`-th, prepared as `manifest` says for an input of `hwc`.
+std::vector<float> spread_images(const Dataset& data, const Manifest& manifest, std::size_t n, std::size_t step,
+                                 const Shape& hwc) {
+  const auto per = static_cast<std::size_t>(element_count(hwc));
+  std::vector<float> input(n * per);
+  for (std::size_t i = 0; i < n; ++i) data.load(i * step, manifest.preprocessing, hwc, input.data() + i * per);
+  return input;
+}
+
 TEST(QuantizedModel, ResNetInt8AgainstFloatOverTheWholeTestSet) {
   Manifest manifest = Manifest::load(DPURUN_SOURCE_DIR "/models/tf-resnet56-cifar10.json",
                                      test::shared("models"));
@@ -65,9 +74,7 @@ TEST(QuantizedModel, FastAndReferenceIntegerKernelsAreBitExactOnRealImages) {
   DPURUN_REQUIRE_SHARED(data_path);
   Dataset data = Dataset::open(data_path, manifest.classes);
   const std::size_t n = 20;
-  std::vector<float> input(n * 3072);
-  for (std::size_t i = 0; i < n; ++i)
-    data.load(i * 499, manifest.preprocessing, {32, 32, 3}, input.data() + i * 3072);
+  const std::vector<float> input = spread_images(data, manifest, n, 499, {32, 32, 3});
   Model q = Model::load(manifest.model_file("quantized"),
                         ModelOptions{{manifest.input_name}, {manifest.output_name}, {}});
   // Softmax runs in float after the integer network: its inputs are identical, so its
@@ -85,8 +92,7 @@ TEST(QuantizedModel, TheDeployGraphIsTheQuantizeEvalGraphBitForBit) {
   DPURUN_REQUIRE_SHARED(data_path);
   Dataset data = Dataset::open(data_path, manifest.classes);
   const std::size_t n = 24;
-  std::vector<float> input(n * 3072);
-  for (std::size_t i = 0; i < n; ++i) data.load(i * 401, manifest.preprocessing, {32, 32, 3}, input.data() + i * 3072);
+  const std::vector<float> input = spread_images(data, manifest, n, 401, {32, 32, 3});
   const ModelOptions o{{manifest.input_name}, {manifest.output_name}, {}};
   Model deploy = Model::load(manifest.model_file("deploy"), o), eval = Model::load(manifest.model_file("quantized"), o);
   EXPECT_TRUE(deploy.is_integer());
@@ -114,8 +120,7 @@ TEST(QuantizedModel, BiasesFinerThanTheProductRunBitExactInTheFastKernel) {
   DPURUN_REQUIRE_SHARED(data_path);
   Dataset data = Dataset::open(data_path, manifest.classes);
   const std::size_t n = 40;
-  std::vector<float> input(n * 784);
-  for (std::size_t i = 0; i < n; ++i) data.load(i * 249, manifest.preprocessing, {28, 28, 1}, input.data() + i * 784);
+  const std::vector<float> input = spread_images(data, manifest, n, 249, {28, 28, 1});
   for (const std::string variant : {"quantized", "compiled"}) {
     Model q = Model::load(manifest.model_file(variant), ModelOptions{{manifest.input_name}, {manifest.output_name}, {}});
     auto fast = test::run_images(q, input, n, KernelChoice::kFast, 8);

@@ -32,6 +32,12 @@ const char* to_string(RoundMode r) {
   return "?";
 }
 
+std::optional<RoundMode> parse_round_mode(const std::string& name) {
+  for (RoundMode r : {RoundMode::kDpu, RoundMode::kStd, RoundMode::kPy3})
+    if (name == to_string(r)) return r;
+  return std::nullopt;
+}
+
 const char* to_string(OpType op) {
   switch (op) {
     case OpType::kConv2D: return "Conv2D";

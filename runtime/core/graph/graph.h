@@ -34,6 +34,8 @@ enum class RoundMode {
   kPy3,  // PY3_ROUND: half to even
 };
 const char* to_string(RoundMode r);
+// The mode of XIR's round_mode name (to_string's inverse); nullopt for another name.
+std::optional<RoundMode> parse_round_mode(const std::string& name);
 
 // A fixed-point format: real = integer × 2^-fix_point, integers of bit_width bits.
 struct FixInfo {

@@ -63,16 +63,13 @@ struct Entry {
 // The quantizer's layout: an op X followed by its fix op X_fix gives X.bin (the fixed values
 // as float32) and X_fix.bin (int8); an op no fix follows gives X.bin (its float output). A
 // compiled DPU op's output is int8 already: X_fix.bin.
-std::vector<Entry> plan(const ModelInfo& info, std::vector<std::string>& skipped) {
+std::vector<Entry> plan(const ModelInfo& info) {
   std::map<std::string, const LayerInfo*> by_name;
   for (const auto& l : info.layers) by_name[l.name] = &l;
   std::set<std::string> paired;  // fix ops that another layer's files cover
   std::vector<Entry> out;
   for (const auto& l : info.layers) {
-    if (!dumpable(l) || paired.count(l.name)) {
-      if (!dumpable(l)) skipped.push_back(l.name);
-      continue;
-    }
+    if (!dumpable(l) || paired.count(l.name)) continue;
     Entry e{&l, l.name, std::nullopt};
     auto f = by_name.find(l.name + "_fix");
     if (compiled_op(l.op) && l.fix_point) {
@@ -106,7 +103,7 @@ DumpReport dump_layers(const std::string& model_file, const BackendOptions& opti
   DumpReport report;
   report.model_file = model_file;
   report.dir = dir;
-  const std::vector<Entry> entries = plan(info, report.skipped);
+  const std::vector<Entry> entries = plan(info);
   if (entries.empty()) throw Error(ErrorCode::kInvalidModel, model_file + ": no layer to dump");
   std::vector<ModelOptions> each;
   for (const auto& e : entries) {

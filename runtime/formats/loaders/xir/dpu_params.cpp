@@ -201,10 +201,7 @@ std::map<std::string, UnpackedConstant> quantized_constants(const std::string& b
     graph::FixInfo f;
     f.fix_point = static_cast<int>(int_of(n.op_attr(), "fix_point", 0));
     const AttrValue* round = find(n.op_attr(), "round_mode");
-    const std::string mode = round ? round->string_value() : "DPU_ROUND";
-    f.round = mode == "STD_ROUND"   ? graph::RoundMode::kStd
-              : mode == "PY3_ROUND" ? graph::RoundMode::kPy3
-                                    : graph::RoundMode::kDpu;
+    f.round = graph::parse_round_mode(round ? round->string_value() : "").value_or(graph::RoundMode::kDpu);
     UnpackedConstant u;
     u.shape = dims(*c->second);
     u.fix_point = f.fix_point;

@@ -25,7 +25,6 @@ struct DumpedTensor {
 struct DumpReport {
   std::string model_file, dir;
   std::vector<DumpedTensor> tensors;
-  std::vector<std::string> skipped;  // ops with no tensor of their own (constants, upload, …)
 };
 
 // Writes one image into the model's input tensor (`input.shape[0]` is 1): `bytes` of its type.

@@ -28,10 +28,7 @@ graph::FixInfo output_fix(Lowering& L, const OPNode& n) {
       s && s->value_case() == AttrValue::kBoolValue)
     f.is_signed = s->bool_value();
   const AttrValue* r = tensor_attr(n, "round_mode");
-  const std::string mode = r ? r->string_value() : "DPU_ROUND";
-  f.round = mode == "STD_ROUND"   ? graph::RoundMode::kStd
-            : mode == "PY3_ROUND" ? graph::RoundMode::kPy3
-                                  : graph::RoundMode::kDpu;
+  f.round = graph::parse_round_mode(r ? r->string_value() : "").value_or(graph::RoundMode::kDpu);
   if (f.bit_width != 8 || f.fix_point < -32 || f.fix_point > 32)
     L.fail(n, ErrorCode::kUnsupported,
            "an output of " + std::to_string(f.bit_width) + " bits at fix point " +

@@ -53,15 +53,10 @@ void convert_fix(Lowering& L, const OPNode& n) {
   f.fix_point = static_cast<int>(L.attr_ints(n, "fix_point", {0})[0]);
   f.bit_width = static_cast<int>(L.attr_ints(n, "bit_width", {8})[0]);
   f.is_signed = L.attr_b(n, "if_signed", true);
-  std::string round = L.attr_s(n, "round_mode", "DPU_ROUND");
-  if (round == "DPU_ROUND")
-    f.round = graph::RoundMode::kDpu;
-  else if (round == "STD_ROUND")
-    f.round = graph::RoundMode::kStd;
-  else if (round == "PY3_ROUND")
-    f.round = graph::RoundMode::kPy3;
-  else
-    L.fail(n, ErrorCode::kUnsupported, "round_mode " + round + " is not known");
+  const std::string round = L.attr_s(n, "round_mode", "DPU_ROUND");
+  const auto mode = graph::parse_round_mode(round);
+  if (!mode) L.fail(n, ErrorCode::kUnsupported, "round_mode " + round + " is not known");
+  f.round = *mode;
   if (f.bit_width < 2 || f.bit_width > 16 || f.fix_point < -32 || f.fix_point > 32)
     L.fail(n, ErrorCode::kInvalidModel, "fix_point/bit_width out of range");
   ValueId x = L.input(n, "input");
