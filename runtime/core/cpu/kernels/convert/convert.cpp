@@ -31,17 +31,24 @@ class Convert : public Kernel {
     const auto* q_in = static_cast<const std::int8_t*>(in_);
     auto* f_out = static_cast<float*>(out_);
     auto* q_out = static_cast<std::int8_t*>(out_);
+    // quantize_fix with its range taken once (it is per format, not per element).
+    const auto range = graph::fix_range(fix_);  // not a structured binding: clang 14 cannot capture one
+    const double lo = range.first, hi = range.second;
+    const graph::RoundMode mode = fix_.round;
+    auto q = [lo, hi, mode](double x) {
+      if (std::isnan(x)) return 0.0;
+      const double r = graph::round_fix(x, mode);
+      return r < lo ? lo : (r > hi ? hi : r);
+    };
     if (op_ == graph::OpType::kQuantize) {
 #pragma omp parallel for schedule(static)
-      for (std::int64_t i = 0; i < count_; ++i)
-        q_out[i] = static_cast<std::int8_t>(quantize_fix(double(f_in[i]) * up, fix_));
+      for (std::int64_t i = 0; i < count_; ++i) q_out[i] = static_cast<std::int8_t>(q(double(f_in[i]) * up));
     } else if (op_ == graph::OpType::kDequantize) {
 #pragma omp parallel for schedule(static)
       for (std::int64_t i = 0; i < count_; ++i) f_out[i] = static_cast<float>(q_in[i] * down);
     } else {
 #pragma omp parallel for schedule(static)
-      for (std::int64_t i = 0; i < count_; ++i)
-        f_out[i] = static_cast<float>(quantize_fix(double(f_in[i]) * up, fix_) * down);
+      for (std::int64_t i = 0; i < count_; ++i) f_out[i] = static_cast<float>(q(double(f_in[i]) * up) * down);
     }
   }
 

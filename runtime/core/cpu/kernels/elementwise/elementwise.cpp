@@ -1,4 +1,6 @@
 // Plain elementwise ops: binary with numpy broadcasting, activations, per-channel scale-shift.
+#include <algorithm>
+
 #include "cpu/kernels/activation.h"
 #include "cpu/kernels/kernels.h"
 
@@ -29,29 +31,36 @@ class Binary : public Kernel {
         sa_(broadcast_strides(a.input_shapes[0], a.output_shape)),
         sb_(broadcast_strides(a.input_shapes[1], a.output_shape)) {}
 
+  // Row by row over the last dimension: the outer index math once a row.
   void run() override {
-    std::int64_t total = element_count(shape_);
+    if (shape_.empty()) return one(0, 0, 0);
+    const std::int64_t inner = shape_.back(), rows = element_count(shape_) / std::max<std::int64_t>(inner, 1);
+    const std::int64_t step_a = sa_.back(), step_b = sb_.back();
 #pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < total; ++i) {
-      std::int64_t rem = i, ia = 0, ib = 0;
-      for (std::size_t d = shape_.size(); d-- > 0;) {
+    for (std::int64_t row = 0; row < rows; ++row) {
+      std::int64_t rem = row, ia = 0, ib = 0;
+      for (std::size_t d = shape_.size() - 1; d-- > 0;) {
         std::int64_t pos = rem % shape_[d];
         rem /= shape_[d];
         ia += pos * sa_[d];
         ib += pos * sb_[d];
       }
-      float x = a_[ia], y = b_[ib], r = 0.f;
-      switch (kind_) {
-        case graph::BinaryKind::kAdd: r = x + y; break;
-        case graph::BinaryKind::kSub: r = x - y; break;
-        case graph::BinaryKind::kMul: r = x * y; break;
-        case graph::BinaryKind::kDiv: r = x / y; break;
-      }
-      out_[i] = activate(r, act_);
+      for (std::int64_t j = 0; j < inner; ++j) one(row * inner + j, ia + j * step_a, ib + j * step_b);
     }
   }
 
  private:
+  void one(std::int64_t i, std::int64_t ia, std::int64_t ib) {
+    float x = a_[ia], y = b_[ib], r = 0.f;
+    switch (kind_) {
+      case graph::BinaryKind::kAdd: r = x + y; break;
+      case graph::BinaryKind::kSub: r = x - y; break;
+      case graph::BinaryKind::kMul: r = x * y; break;
+      case graph::BinaryKind::kDiv: r = x / y; break;
+    }
+    out_[i] = activate(r, act_);
+  }
+
   graph::BinaryKind kind_;
   graph::ActivationParams act_;
   const float* a_;
