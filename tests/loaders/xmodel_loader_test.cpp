@@ -927,3 +927,142 @@ TEST(XmodelLoader, OneDimensionalPoolsAreTheDpusPools) {
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// transposed-conv2d and transposed-depthwise-conv2d as XIR defines them (built_in_ops.cpp): the
+// input dilated by the stride, padded by kernel − 1 − pad, then correlated with the weights as
+// stored. The oracle is that definition written out, in exact doubles of the fixed-point values.
+TEST(XmodelLoader, TransposedConvolutionsFollowXirsDefinition) {
+  const int ih = 3, iw = 4, c = 2, kh = 3, kw = 2, sh = 2, sw = 3;
+  const std::vector<std::int32_t> pad = {0, 1, 1, 1};  // left, right, top, bottom
+  const int oh = (ih - 1) * sh + kh - pad[2] - pad[3], ow = (iw - 1) * sw + kw - pad[0] - pad[1];
+  for (bool depthwise : {false, true}) {
+    SCOPED_TRACE(depthwise ? "transposed-depthwise-conv2d" : "transposed-conv2d");
+    const int oc = depthwise ? c : 3, w_out = depthwise ? 1 : oc;  // weights [O or M, KH, KW, C]
+    FixGraph g({1, ih, iw, c});
+    auto w = test::random_floats(static_cast<std::size_t>(w_out * kh * kw * c), 40, -1.f, 1.f);
+    auto b = test::random_floats(static_cast<std::size_t>(oc), 41, -1.f, 1.f);
+    g.b.constant("w", {w_out, kh, kw, c}, w);
+    g.b.fix("w_fix", "w", {w_out, kh, kw, c}, 6);
+    g.b.constant("b", {oc}, b);
+    g.b.fix("b_fix", "b", {oc}, 6);
+    auto& t = g.b.op("t", depthwise ? "transposed-depthwise-conv2d" : "transposed-conv2d", {1, oh, ow, oc},
+                     {{"input", {"x_fix"}}, {"weights", {"w_fix"}}, {"bias", {"b_fix"}}});
+    XirGraphBuilder::set_ints(t, "kernel", {kw, kh});
+    XirGraphBuilder::set_ints(t, "stride", {sw, sh});
+    XirGraphBuilder::set_ints(t, "pad", pad);
+    XirGraphBuilder::set_string(t, "pad_mode", "FLOOR");
+    g.b.fix("y", "t", {1, oh, ow, oc}, 3);
+    Model m = g.load(depthwise ? "tdwconv" : "tconv");
+    EXPECT_TRUE(m.is_integer());
+    EXPECT_EQ(m.outputs()[0].shape, (Shape{-1, oh, ow, oc}));
+    auto in = test::random_floats(static_cast<std::size_t>(ih * iw * c), 42, -3.f, 3.f);
+    // dilated and padded input: position (y, x) of it holds input (y − top)/sh, (x − left)/sw
+    const int top = kh - 1 - pad[2], left = kw - 1 - pad[0];
+    auto at = [&](int y, int x, int ch) {
+      y -= top;
+      x -= left;
+      if (y < 0 || x < 0 || y % sh || x % sw || y / sh >= ih || x / sw >= iw) return 0.0;
+      return q4(in[static_cast<std::size_t>(((y / sh) * iw + x / sw) * c + ch)]) / 16;
+    };
+    for (auto kernels : {KernelChoice::kReference, KernelChoice::kFast}) {
+      std::vector<float> out(static_cast<std::size_t>(oh * ow * oc));
+      CpuExecutor(m, CpuOptions{1, kernels}).run(in.data(), out.data(), 1);
+      for (int y = 0; y < oh; ++y)
+        for (int x = 0; x < ow; ++x)
+          for (int o = 0; o < oc; ++o) {
+            double acc = fix_to(b[static_cast<std::size_t>(o)], 6);
+            for (int ky = 0; ky < kh; ++ky)
+              for (int kx = 0; kx < kw; ++kx)
+                for (int ch = 0; ch < c; ++ch) {
+                  if (depthwise && ch != o) continue;
+                  const int wo = depthwise ? 0 : o;
+                  acc += at(y + ky, x + kx, ch) * fix_to(w[static_cast<std::size_t>(((wo * kh + ky) * kw + kx) * c + ch)], 6);
+                }
+            ASSERT_EQ(out[static_cast<std::size_t>((y * ow + x) * oc + o)], fix_to(acc, 3)) << y << " " << x << " " << o;
+          }
+    }
+  }
+  // An output size the attributes do not give, and a pad beyond kernel − 1: refused by name.
+  for (const auto& [dims, p] : {std::pair<std::vector<std::int64_t>, std::vector<std::int32_t>>{{1, 6, 9, 2}, {0, 1, 1, 1}},
+                                {{1, 3, 7, 2}, {0, 1, 3, 1}}}) {
+    FixGraph g({1, ih, iw, c});
+    g.b.constant("w", {2, kh, kw, c}, test::random_floats(static_cast<std::size_t>(2 * kh * kw * c), 43));
+    auto& t = g.b.op("bad", "transposed-conv2d", dims, {{"input", {"x_fix"}}, {"weights", {"w"}}});
+    XirGraphBuilder::set_ints(t, "kernel", {kw, kh});
+    XirGraphBuilder::set_ints(t, "stride", {sw, sh});
+    XirGraphBuilder::set_ints(t, "pad", p);
+    Error e = test::load_error(g.b.bytes(), "model.xmodel");
+    EXPECT_NE(std::string(e.what()).find("'bad' (transposed-conv2d)"), std::string::npos) << e.what();
+  }
+}
+
+// stack of feature maps: out[..., i, ...] at `axis` is input i; integers move unchanged.
+TEST(XmodelLoader, StackPutsEachInputAtItsIndex) {
+  FixGraph g({1, 2, 3});
+  g.b.op("r", "relu", {1, 2, 3}, {{"input", {"x_fix"}}});
+  g.b.fix("r_fix", "r", {1, 2, 3}, 4);
+  auto& s = g.b.op("s", "stack", {1, 2, 2, 3}, {{"input", {"x_fix", "r_fix"}}});
+  XirGraphBuilder::set_int(s, "axis", -2);
+  g.b.fix("y", "s", {1, 2, 2, 3}, 4);
+  Model m = g.load("stack");
+  EXPECT_TRUE(m.is_integer());
+  auto in = test::random_floats(6, 44, -3.f, 3.f);
+  std::vector<float> out(12);
+  CpuExecutor(m, CpuOptions{1, KernelChoice::kFast}).run(in.data(), out.data(), 1);
+  for (int h = 0; h < 2; ++h)
+    for (int i = 0; i < 2; ++i)
+      for (int w = 0; w < 3; ++w) {
+        const double x = q4(in[static_cast<std::size_t>(h * 3 + w)]) / 16;
+        EXPECT_EQ(out[static_cast<std::size_t>((h * 2 + i) * 3 + w)], i == 0 ? x : std::max(x, 0.0)) << h << i << w;
+      }
+  auto& bad = g.b.op("s2", "stack", {1, 2, 3, 3}, {{"input", {"x_fix", "r_fix"}}});
+  XirGraphBuilder::set_int(bad, "axis", 1);
+  Error e = test::load_error(g.b.bytes(), "model.xmodel");
+  EXPECT_NE(std::string(e.what()).find("'s2' (stack)"), std::string::npos) << e.what();
+}
+
+// reduction_max, _sum and _product in float between the fix ops; reduction_mean over H and W of
+// fixed-point values (with or without vai_q_pytorch's factor as a mul after it) as the DPU's
+// global average pool: sum · 7 / 64 for 3×3 (the quantizer's own 57/512 is not the DPU's).
+TEST(XmodelLoader, ReductionsOverTheirAxes) {
+  auto in = test::random_floats(18, 45, -3.f, 3.f);  // [1, 3, 3, 2]
+  auto x = [&](int h, int w, int ch) { return q4(in[static_cast<std::size_t>((h * 3 + w) * 2 + ch)]) / 16; };
+  for (const std::string type : {"reduction_max", "reduction_sum", "reduction_product", "reduction_mean", "mean+mul"}) {
+    SCOPED_TRACE(type);
+    FixGraph g({1, 3, 3, 2});
+    const bool mean = type == "reduction_mean" || type == "mean+mul";
+    auto& r = g.b.op("r", mean ? "reduction_mean" : type, {1, 1, 1, 2}, {{"input", {"x_fix"}}});
+    XirGraphBuilder::set_ints(r, "axis", {1, -2});
+    XirGraphBuilder::set_bool(r, "keep_dims", true);
+    std::string last = "r";
+    if (type == "mean+mul") {
+      g.b.constant("c", {}, {9.f * 57.f / 512.f});
+      g.b.op("m", "mul", {1, 1, 1, 2}, {{"input", {"r", "c"}}});
+      last = "m";
+    }
+    g.b.fix("y", last, {1, 1, 1, 2}, 4);
+    Model m = g.load("reduction");
+    std::vector<float> out(2);
+    CpuExecutor(m, CpuOptions{1, KernelChoice::kReference}).run(in.data(), out.data(), 1);
+    for (int ch = 0; ch < 2; ++ch) {
+      double want = type == "reduction_max" ? -1e9 : type == "reduction_product" ? 1.0 : 0.0;
+      for (int h = 0; h < 3; ++h)
+        for (int w = 0; w < 3; ++w)
+          want = type == "reduction_max" ? std::max(want, x(h, w, ch)) : type == "reduction_product" ? want * x(h, w, ch) : want + x(h, w, ch);
+      if (mean) want = std::floor(want * 16 * 7 / 64 + 0.5) / 16;
+      EXPECT_EQ(out[static_cast<std::size_t>(ch)], fix_to(want, 4)) << ch;
+    }
+  }
+  FixGraph g({1, 3, 3, 2});
+  auto& r = g.b.op("r", "reduction_sum", {1, 2}, {{"input", {"x_fix"}}});
+  XirGraphBuilder::set_ints(r, "axis", {0});
+  Error e = test::load_error(g.b.bytes(), "model.xmodel");
+  EXPECT_NE(std::string(e.what()).find("'r' (reduction_sum)"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("batch"), std::string::npos) << e.what();
+}
+
+}  // namespace
+}  // namespace dpurun

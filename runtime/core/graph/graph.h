@@ -133,13 +133,24 @@ struct ConcatParams {
   int axis = 0;  // non-negative
 };
 
+// Pad: `interior[d]` values inserted between neighbours along d (a transposed convolution's
+// dilated input; empty: none), then pads[d] before and after.
 struct PadParams {
   std::vector<std::array<std::int64_t, 2>> pads;  // before/after per dimension
   float value = 0.f;
+  std::vector<std::int64_t> interior;
+  bool has_interior() const {
+    for (auto i : interior)
+      if (i != 0) return true;
+    return false;
+  }
 };
 
+// Mean (and XIR's other reductions: sum, max, product) over `axes`.
+enum class ReduceKind { kMean, kSum, kMax, kProduct };
 struct MeanParams {
   std::vector<int> axes;  // sorted, non-negative
+  ReduceKind kind = ReduceKind::kMean;
   bool keep_dims = false;
   bool on_cpu = false;  // a CPU subgraph's mean (XIR's aten::mean): float, never the DPU's pool
 };

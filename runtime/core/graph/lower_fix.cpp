@@ -62,7 +62,7 @@ class Lowering {
       const Node& pad = g_.nodes[static_cast<std::size_t>(p)];
       if (pad.op != OpType::kPad) continue;
       const auto& pp = pad.p<PadParams>();
-      if (pp.value != 0.f || pp.pads.size() != 4 || pp.pads[3][0] || pp.pads[3][1]) continue;
+      if (pp.value != 0.f || pp.has_interior() || pp.pads.size() != 4 || pp.pads[3][0] || pp.pads[3][1]) continue;
       auto& cp = n.p<ConvParams>();
       cp.pad_top += static_cast<int>(pp.pads[1][0]);
       cp.pad_bottom += static_cast<int>(pp.pads[1][1]);
@@ -115,7 +115,8 @@ class Lowering {
       case OpType::kPool: return true;
       case OpType::kMean: {
         const auto& p = n.p<MeanParams>();
-        return !p.on_cpu && p.axes == std::vector<int>{1, 2} && g_.value(n.inputs[0]).shape.size() == 4;
+        return p.kind == ReduceKind::kMean && !p.on_cpu && p.axes == std::vector<int>{1, 2} &&
+               g_.value(n.inputs[0]).shape.size() == 4;
       }
       case OpType::kBinary: {
         const auto& p = n.p<BinaryParams>();

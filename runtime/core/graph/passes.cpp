@@ -121,7 +121,7 @@ class Fuser {
     Node* pad = sole_producer(n.inputs[0]);
     if (!pad || pad->op != OpType::kPad) return false;
     const auto& pp = pad->p<PadParams>();
-    if (pp.value != 0.f || pp.pads.size() != 4 || pp.pads[3][0] || pp.pads[3][1]) return false;
+    if (pp.value != 0.f || pp.has_interior() || pp.pads.size() != 4 || pp.pads[3][0] || pp.pads[3][1]) return false;
     auto& cp = n.p<ConvParams>();
     cp.pad_top += static_cast<int>(pp.pads[1][0]);
     cp.pad_bottom += static_cast<int>(pp.pads[1][1]);

@@ -119,11 +119,16 @@ Shape infer_shape(const Graph& g, const Node& n) {
     case OpType::kPad: {
       const auto& p = params<PadParams>(g, n);
       if (p.pads.size() != x.size()) bad(g, n, "has pads for " + std::to_string(p.pads.size()) + " dimensions of " + std::to_string(x.size()));
+      if (!p.interior.empty() && p.interior.size() != x.size()) bad(g, n, "has interior pads for " + std::to_string(p.interior.size()) + " dimensions of " + std::to_string(x.size()));
       Shape out = x;
       for (std::size_t d = 1; d < x.size(); ++d) {
         if (p.pads[d][0] < 0 || p.pads[d][1] < 0) bad(g, n, "has negative pads");
+        const std::int64_t in = p.interior.empty() ? 0 : p.interior[d];
+        if (in < 0 || in > 64) bad(g, n, "has an interior pad of " + std::to_string(in));
+        if (out[d] > 0) out[d] += (out[d] - 1) * in;
         out[d] += p.pads[d][0] + p.pads[d][1];
       }
+      if (!p.interior.empty() && p.interior[0] != 0) bad(g, n, "pads inside the batch");
       return out;
     }
     case OpType::kMean: {

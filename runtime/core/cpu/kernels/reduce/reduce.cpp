@@ -1,4 +1,4 @@
-// Plain reductions: mean over axes, softmax over the last axis.
+// Plain reductions: mean, sum, max or product over axes; softmax over the last axis.
 #include <algorithm>
 #include <cmath>
 
@@ -13,7 +13,8 @@ class Mean : public Kernel {
       : x_(static_cast<const float*>(a.inputs[0])),
         out_(static_cast<float*>(a.output)),
         xs_(a.input_shapes[0]),
-        axes_(a.node.p<graph::MeanParams>().axes) {
+        axes_(a.node.p<graph::MeanParams>().axes),
+        kind_(a.node.p<graph::MeanParams>().kind) {
     reduced_ = 1;
     for (int ax : axes_) reduced_ *= xs_[static_cast<std::size_t>(ax)];
   }
@@ -35,7 +36,7 @@ class Mean : public Kernel {
         base += (rem % xs_[d]) * strides[d];
         rem /= xs_[d];
       }
-      double sum = 0;
+      double acc = kind_ == graph::ReduceKind::kProduct ? 1.0 : kind_ == graph::ReduceKind::kMax ? -INFINITY : 0.0;
       for (std::int64_t j = 0; j < reduced_; ++j) {
         std::int64_t off = 0, r = j;
         for (std::size_t k = reduced.size(); k-- > 0;) {
@@ -43,9 +44,14 @@ class Mean : public Kernel {
           off += (r % xs_[d]) * strides[d];
           r /= xs_[d];
         }
-        sum += x_[base + off];
+        const double v = x_[base + off];
+        switch (kind_) {
+          case graph::ReduceKind::kMax: acc = std::max(acc, v); break;
+          case graph::ReduceKind::kProduct: acc *= v; break;
+          default: acc += v;
+        }
       }
-      out_[i] = static_cast<float>(sum / double(reduced_));
+      out_[i] = static_cast<float>(kind_ == graph::ReduceKind::kMean ? acc / double(reduced_) : acc);
     }
   }
 
@@ -54,6 +60,7 @@ class Mean : public Kernel {
   float* out_;
   Shape xs_;
   std::vector<int> axes_;
+  graph::ReduceKind kind_;
   std::int64_t reduced_;
 };
 

@@ -52,7 +52,10 @@ class Pad : public Kernel {
         x_(static_cast<const T*>(a.inputs[0])),
         out_(static_cast<T*>(a.output)),
         xs_(a.input_shapes[0]),
-        os_(a.output_shape) {}
+        os_(a.output_shape) {
+    step_.assign(os_.size(), 1);
+    for (std::size_t d = 0; d < p_.interior.size() && d < step_.size(); ++d) step_[d] += p_.interior[d];
+  }
 
   void run() override {
     std::int64_t total = element_count(os_);
@@ -64,7 +67,9 @@ class Pad : public Kernel {
       for (std::size_t d = rank; d-- > 0;) {
         std::int64_t pos = rem % os_[d] - p_.pads[d][0];
         rem /= os_[d];
-        if (pos < 0 || pos >= xs_[d]) inside = false;
+        if (pos < 0 || pos % step_[d] != 0) inside = false;
+        pos /= step_[d];
+        if (pos >= xs_[d]) inside = false;
         src += pos * stride;
         stride *= xs_[d];
       }
@@ -77,6 +82,7 @@ class Pad : public Kernel {
   const T* x_;
   T* out_;
   Shape xs_, os_;
+  std::vector<std::int64_t> step_;  // 1 + the interior pad, per dimension
 };
 
 // Transpose and Slice: each output element is the input's at offset_ + Σ index_d · strides_[d].

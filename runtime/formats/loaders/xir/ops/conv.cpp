@@ -1,4 +1,7 @@
 // Convolutions and matmul: XIR's weight layouts to dpurun's, attributes checked against shapes.
+#include <algorithm>
+#include <array>
+
 #include "loaders/xir/ops/ops.h"
 
 namespace dpurun::loaders::xir {
@@ -110,8 +113,75 @@ void lower_conv1d(Lowering& L, const OPNode& n, bool depthwise) {
   L.add_node(n, OpType::kReshape, std::monostate{}, {L.values.at(n2.op_name())}, out3);
 }
 
+// transposed-conv2d and transposed-depthwise-conv2d as XIR defines them (built_in_ops.cpp): the
+// input dilated by the stride (zeros between pixels) and padded by dilation·(kernel − 1) − pad
+// on each side, then a plain convolution with stride 1 and the weights as stored (already
+// flipped by the frontend). One Pad node with interior zeros and the ordinary convolution, so
+// the float and integer kernels (and the DPU's integer arithmetic) are the convolution's own.
+void lower_transposed_conv(Lowering& L, const OPNode& n, bool depthwise) {
+  ValueId x = L.input(n, "input");
+  ValueId wv = L.input(n, "weights");
+  const Shape xs = L.g.value(x).shape, ws = L.g.value(wv).shape;
+  const Shape out = L.output_shape(n, true);
+  if (xs.size() != 4 || ws.size() != 4 || out.size() != 4)
+    L.fail(n, ErrorCode::kInvalidModel, "expects 4-D input, weights and output");
+  auto kernel = L.attr_ints(n, "kernel", {ws[2], ws[1]});  // {w, h}
+  auto stride = L.attr_ints(n, "stride", {1, 1});
+  auto dilation = L.attr_ints(n, "dilation", {1, 1});
+  auto pad = L.attr_ints(n, "pad", {0, 0, 0, 0});  // {left, right, top, bottom}
+  if (kernel.size() != 2 || stride.size() != 2 || dilation.size() != 2 || pad.size() != 4 ||
+      kernel[0] != ws[2] || kernel[1] != ws[1] || stride[0] < 1 || stride[1] < 1 ||
+      stride[0] > 64 || stride[1] > 64 || dilation[0] < 1 || dilation[1] < 1)
+    L.fail(n, ErrorCode::kInvalidModel, "kernel/stride/dilation/pad attributes do not fit the weights");
+  const std::string mode = L.attr_s(n, "pad_mode", "FLOOR");
+  // Per axis (0: H, 1: W): the zeros before the dilated input, and after it for the file's size.
+  std::array<std::array<std::int64_t, 2>, 2> edge{};
+  for (int axis = 0; axis < 2; ++axis) {
+    const int xi = axis == 0 ? 1 : 0;  // XIR's {w, h} order
+    const std::int64_t in = xs[static_cast<std::size_t>(axis + 1)], k = kernel[static_cast<std::size_t>(xi)],
+                       s = stride[static_cast<std::size_t>(xi)], d = dilation[static_cast<std::size_t>(xi)];
+    const std::int64_t p0 = pad[static_cast<std::size_t>(2 * xi)], p1 = pad[static_cast<std::size_t>(2 * xi + 1)];
+    const std::int64_t ek = d * (k - 1) + 1, dilated = (in - 1) * s + 1;
+    std::int64_t want = 0, crop = 0;
+    if (mode == "FLOOR" || mode == "CEIL") {
+      want = dilated + ek - 1 - p0 - p1;
+      crop = p0;
+    } else if (mode == "SAME") {
+      want = in * s;
+      crop = std::max<std::int64_t>(ek - s, 0) / 2;
+    } else if (mode == "VALID") {
+      want = (in - 1) * s + k;
+    } else {
+      L.fail(n, ErrorCode::kInvalidModel, "pad_mode " + mode + " (FLOOR, CEIL, SAME or VALID)");
+    }
+    const std::int64_t got = out[static_cast<std::size_t>(axis + 1)];
+    if (got != want)
+      L.fail(n, ErrorCode::kInvalidModel, "output size " + std::to_string(got) + " does not follow from its attributes (" + std::to_string(want) + ")");
+    edge[static_cast<std::size_t>(axis)][0] = ek - 1 - crop;
+    edge[static_cast<std::size_t>(axis)][1] = got + ek - 1 - dilated - edge[static_cast<std::size_t>(axis)][0];
+    if (edge[static_cast<std::size_t>(axis)][0] < 0 || edge[static_cast<std::size_t>(axis)][1] < 0)
+      L.fail(n, ErrorCode::kUnsupported, "padding larger than dilation·(kernel − 1) (the output would be cropped)");
+  }
+  graph::PadParams pp;
+  pp.pads = {{0, 0}, edge[0], edge[1], {0, 0}};
+  pp.interior = {0, stride[1] - 1, stride[0] - 1, 0};
+  const Shape padded = {-1, (xs[1] - 1) * stride[1] + 1 + edge[0][0] + edge[0][1],
+                        (xs[2] - 1) * stride[0] + 1 + edge[1][0] + edge[1][1], xs[3]};
+  const std::string name = n.op_name() + "/dilated_input";
+  ValueId xd = L.add_step(n, name, OpType::kPad, pp, x, padded);
+  OPNode conv = n;
+  conv.set_op_type(depthwise ? "depthwise-conv2d" : "conv2d");
+  L.reroute(conv, "input", name, xd);
+  Lowering::set_ints(conv, "stride", {1, 1});
+  Lowering::set_ints(conv, "pad", {0, 0, 0, 0});
+  (*conv.mutable_op_attr())["pad_mode"].set_string_value("VALID");
+  lower_conv(L, conv, depthwise);
+}
+
 }  // namespace
 
+void convert_transposed_conv2d(Lowering& L, const OPNode& n) { lower_transposed_conv(L, n, false); }
+void convert_transposed_depthwise_conv2d(Lowering& L, const OPNode& n) { lower_transposed_conv(L, n, true); }
 void convert_conv2d(Lowering& L, const OPNode& n) { lower_conv(L, n, false); }
 void convert_conv1d(Lowering& L, const OPNode& n) { lower_conv1d(L, n, false); }
 void convert_depthwise_conv1d(Lowering& L, const OPNode& n) { lower_conv1d(L, n, true); }

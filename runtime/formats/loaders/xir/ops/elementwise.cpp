@@ -62,6 +62,26 @@ bool reads_fixed_point(Lowering& L, const graph::Node& n) {
   return made_by(L, n.inputs[0], OpType::kFix) != nullptr;
 }
 
+// vai_q_pytorch's scale after a mean over `count` elements (nndct dpu_utils.calculate_op_scale):
+// count · F / 2^S with F / 2^S the closest to 1 / count for S below ⌈log2(128 · count)⌉; 1 for
+// a power of two.
+double quantizer_mean_scale(std::int64_t count) {
+  if (count <= 0 || (count & (count - 1)) == 0) return 1.0;
+  const int max_shift = static_cast<int>(std::ceil(std::log2(double(count) * 128.0)));
+  double best_f = 0, best_diff = 1.0;
+  int best_s = 0;
+  for (int s = 0; s < max_shift; ++s) {
+    const double f = std::nearbyint(std::ldexp(1.0, s) / double(count));
+    const double diff = std::abs(f / std::ldexp(1.0, s) - 1.0 / double(count));
+    if (diff < best_diff) {
+      best_f = f;
+      best_s = s;
+      best_diff = diff;
+    }
+  }
+  return double(count) * best_f / std::ldexp(1.0, best_s);
+}
+
 }  // namespace
 
 // vai_q_pytorch writes two DPU approximations as an op times a constant: an average pool as
@@ -85,6 +105,19 @@ void convert_mul(Lowering& L, const OPNode& n) {
       if (p.kind == graph::PoolKind::kAverage && reads_fixed_point(L, *pool) && std::abs(c - dpu) <= 1e-6 * dpu) {
         // The pool then averages as the DPU does, whether a fix follows it or not.
         L.g.nodes[static_cast<std::size_t>(L.g.value(a).producer)].p<graph::PoolParams>().dpu_factor = true;
+        L.values[n.op_name()] = a;
+        return;
+      }
+    }
+    // A mean over H and W times vai_q_pytorch's model of the DPU's factor (its
+    // calculate_op_scale): the DPU's global average pool, as for the pool above.
+    const graph::Node* mean = made_by(L, a, OpType::kMean);
+    if (const graph::Node* r = made_by(L, a, OpType::kReshape); r && !mean) mean = made_by(L, r->inputs[0], OpType::kMean);
+    if (mean && mean->p<graph::MeanParams>().kind == graph::ReduceKind::kMean &&
+        mean->p<graph::MeanParams>().axes == std::vector<int>{1, 2} && reads_fixed_point(L, *mean)) {
+      const Shape& ms = L.g.value(mean->inputs[0]).shape;
+      const double q = quantizer_mean_scale(ms[1] * ms[2]);
+      if (std::abs(c - q) <= 1e-6 * q) {
         L.values[n.op_name()] = a;
         return;
       }

@@ -240,9 +240,80 @@ void convert_aten_mean(Lowering& L, const OPNode& n) {
   L.add_node(n, OpType::kMean, p, {x}, out);
 }
 
+// reduction_mean, reduction_sum, reduction_max, reduction_product over `axis` (NHWC dimensions,
+// negative from the end), `keep_dims`. A mean over H and W of fixed-point values runs as the
+// DPU's global average pool (its factor, fix_math.h); the rest in float, rounded by the fix after.
+void convert_reduction(Lowering& L, const OPNode& n) {
+  ValueId x = L.input(n, "input");
+  const Shape xs = L.g.value(x).shape;
+  const auto rank = static_cast<std::int64_t>(xs.size());
+  graph::MeanParams p;
+  const std::string& t = n.op_type();
+  p.kind = t == "reduction_sum" ? graph::ReduceKind::kSum
+           : t == "reduction_max" ? graph::ReduceKind::kMax
+           : t == "reduction_product" ? graph::ReduceKind::kProduct
+                                      : graph::ReduceKind::kMean;
+  p.keep_dims = L.attr_b(n, "keep_dims", false);
+  for (auto a : L.attr_ints(n, "axis", {})) {
+    if (a < 0) a += rank;
+    if (a < 0 || a >= rank) L.fail(n, ErrorCode::kInvalidModel, "axis " + std::to_string(a) + " of a " + std::to_string(rank) + "-D input");
+    if (a == 0) L.fail(n, ErrorCode::kUnsupported, "reduces over the batch");
+    if (std::find(p.axes.begin(), p.axes.end(), static_cast<int>(a)) == p.axes.end()) p.axes.push_back(static_cast<int>(a));
+  }
+  std::sort(p.axes.begin(), p.axes.end());
+  if (p.axes.empty()) L.fail(n, ErrorCode::kInvalidModel, "has no axis to reduce");
+  Shape out;
+  for (std::int64_t d = 0; d < rank; ++d) {
+    const bool reduced = std::find(p.axes.begin(), p.axes.end(), static_cast<int>(d)) != p.axes.end();
+    if (!reduced) out.push_back(d == 0 ? -1 : xs[static_cast<std::size_t>(d)]);
+    else if (p.keep_dims) out.push_back(1);
+  }
+  const Shape declared = L.output_shape(n, true);
+  if (declared.empty() || element_count(Shape(out.begin() + 1, out.end())) != element_count(Shape(declared.begin() + 1, declared.end())))
+    L.fail(n, ErrorCode::kInvalidModel, "output " + to_string(declared) + " is not " + to_string(xs) + " reduced to " + to_string(out));
+  ValueId y = L.add_node(n, OpType::kMean, p, {x}, out);
+  if (out != declared)  // the same elements, as the file shapes them
+    L.values[n.op_name()] = L.add_step(n, n.op_name() + "/as_declared", OpType::kReshape, std::monostate{}, y, declared);
+}
+
 void convert_identity(Lowering& L, const OPNode& n) { L.values[n.op_name()] = L.input(n, "input"); }
 
-// Shape arithmetic (stack, shape): reshape takes its target from its own output tensor.
+// Shape arithmetic (shape, and a stack of its results): reshape takes its target from its own
+// output tensor.
 void convert_shape_op(Lowering&, const OPNode&) {}
+
+// stack of feature maps: each input given a dimension of 1 at `axis`, then concatenated along
+// it. A stack of shape arithmetic (`shape` results, constants) stays shape arithmetic.
+void convert_stack(Lowering& L, const OPNode& n) {
+  const auto names = L.arg(n, "input");
+  bool shape_only = !names.empty();
+  for (const auto& o : names) {
+    auto it = L.values.find(o);
+    if (it != L.values.end() && !L.g.value(it->second).is_constant()) shape_only = false;
+  }
+  if (shape_only) return convert_shape_op(L, n);
+  std::vector<ValueId> ins;
+  for (const auto& o : names) ins.push_back(L.value_of(n, o));
+  if (ins.empty()) L.fail(n, ErrorCode::kInvalidModel, "stack of nothing");
+  const Shape xs = L.g.value(ins[0]).shape;
+  const auto rank = static_cast<std::int64_t>(xs.size());
+  auto axis = L.attr_ints(n, "axis", {0})[0];
+  if (axis < 0) axis += rank + 1;
+  if (axis <= 0 || axis > rank)
+    L.fail(n, ErrorCode::kUnsupported, "stack along axis " + std::to_string(axis) + " (the batch stays first)");
+  Shape one = xs;
+  one.insert(one.begin() + axis, 1);
+  Shape out = one;
+  out[static_cast<std::size_t>(axis)] = static_cast<std::int64_t>(ins.size());
+  if (L.output_shape(n, true) != out)
+    L.fail(n, ErrorCode::kInvalidModel, "output " + to_string(L.output_shape(n, true)) + " is not " + to_string(xs) + " stacked " + std::to_string(ins.size()) + " times at axis " + std::to_string(axis));
+  std::vector<ValueId> parts;
+  for (std::size_t i = 0; i < ins.size(); ++i) {
+    if (L.g.value(ins[i]).shape != xs)
+      L.fail(n, ErrorCode::kInvalidModel, "inputs " + to_string(xs) + " and " + to_string(L.g.value(ins[i]).shape) + " differ");
+    parts.push_back(L.add_step(n, n.op_name() + "/part" + std::to_string(i), OpType::kReshape, std::monostate{}, ins[i], one));
+  }
+  L.add_node(n, OpType::kConcat, graph::ConcatParams{static_cast<int>(axis)}, parts, out);
+}
 
 }  // namespace dpurun::loaders::xir
