@@ -33,7 +33,10 @@ run() {  # as fuzz_one, in the background, at most $jobs at a time
   fuzz_one "$@" >"$logs/$1.log" 2>&1 &
 }
 run graph_def 4000000 "$shared/models/tf-resnet56-cifar10" "$shared/models/mnist-tf1-zcu104"
-run xmodel 0 "$shared/models/lenet-cifar10-vck190" "$shared/models/mnist-custom-op-tf2" "$shared/models/efficientnetv2-block-b2304" "$shared/models/mnist-cnn-kv260"
+# Every XIR op family the loader converts, with its attributes (tests/support/xir_seed_models.cpp).
+xmodel_seeds="$(mktemp -d)"
+"$bin/xmodel_seeds" "$xmodel_seeds"
+run xmodel 0 "$xmodel_seeds" "$shared/models/lenet-cifar10-vck190" "$shared/models/mnist-custom-op-tf2" "$shared/models/efficientnetv2-block-b2304" "$shared/models/mnist-cnn-kv260"
 run onnx 0 "$shared/models/lenet-cifar10-vck190"
 run dnndk_elf 3000000 "$shared/models/keras-cifar10-dnndk-zcu102"
 run labels_csv 0 tests/fuzz/seeds/labels_csv
@@ -46,7 +49,7 @@ run manifest 0 models
 run baseline 0 models/baselines
 run keras_config 100000 tests/fuzz/seeds/keras_config "$shared/models/keras-h5/krithghosh-cifar10" "$shared/models/keras-h5/joshkovi-cs370"
 wait
-rm -rf "$bin_seeds"
+rm -rf "$bin_seeds" "$xmodel_seeds"
 cat "$logs"/*.log
 rm -rf "$logs"
 if ls "$artifacts/"* >/dev/null 2>&1; then echo "fuzzing found a problem: $(ls "$artifacts/"*)"; exit 1; fi

@@ -14,6 +14,7 @@
 #include "support/test_env.h"
 #include "support/tf_graph_builder.h"
 #include "support/xir_graph_builder.h"
+#include "support/xir_seed_models.h"
 
 namespace dpurun {
 namespace {
@@ -996,6 +997,23 @@ TEST(XmodelLoader, TransposedConvolutionsFollowXirsDefinition) {
     XirGraphBuilder::set_ints(t, "pad", p);
     Error e = test::load_error(g.b.bytes(), "model.xmodel");
     EXPECT_NE(std::string(e.what()).find("'bad' (transposed-conv2d)"), std::string::npos) << e.what();
+  }
+}
+
+// fuzz_xmodel's seeds, one per op family: each loads as an integer model and runs, so that the
+// fuzzer's mutations start inside every converter, not at its first refusal.
+TEST(XmodelLoader, EveryFuzzSeedLoadsAndRuns) {
+  for (const auto& [name, bytes] : test::xir_seed_models()) {
+    SCOPED_TRACE(name);
+    const auto path = (test::temp_dir() / (name + ".xmodel")).string();
+    test::write_file(path, bytes);
+    Model m = Model::load(path);
+    EXPECT_TRUE(m.is_integer());
+    CpuExecutor exec(m);
+    auto in = test::random_floats(static_cast<std::size_t>(exec.input_elements()), 46, -2.f, 2.f);
+    std::vector<float> out(static_cast<std::size_t>(exec.output_elements()));
+    exec.run(in.data(), out.data(), 1);
+    for (float v : out) ASSERT_TRUE(std::isfinite(v));
   }
 }
 
