@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstring>
+#include <utility>
 #include <functional>
 #include <random>
 
@@ -122,6 +123,52 @@ Layer add(int hw, int c, bool int8) {
   return l;
 }
 
+// XIR's transposed convolution as dpurun runs it: the input dilated by the stride (a Pad with
+// interior zeros), then the ordinary 3×3 convolution; 2× upsampling.
+Layer transposed_conv(int hw, int c, bool int8) {
+  Layer l({-1, hw, hw, c}, int8);
+  Node pad;
+  pad.name = "dilate";
+  pad.op = OpType::kPad;
+  PadParams pp;
+  pp.pads = {{0, 0}, {1, 2}, {1, 2}, {0, 0}};
+  pp.interior = {0, 1, 1, 0};
+  pad.params = pp;
+  pad.inputs = {l.in};
+  const std::int64_t dilated = 2 * hw - 1 + 3;
+  ValueId d = l.g.add_value("dilated", int8 ? DataType::kInt8 : DataType::kFloat32, {-1, dilated, dilated, c});
+  if (int8) l.g.value(d).fix = FixInfo{5};
+  pad.outputs = {d};
+  l.g.add_node(pad);
+  Node n;
+  n.name = "conv";
+  n.op = OpType::kConv2D;
+  ConvParams p;
+  p.has_bias = true;
+  n.params = p;
+  n.inputs = {d, l.weights("w", Shape{3, 3, c, c}, 1), l.weights("b", {c}, 2)};
+  l.finish(n, {-1, 2 * hw, 2 * hw, c});
+  return l;
+}
+
+// One node of `op` over x [-1, hw, hw, c] with `params`, output `out`.
+Layer simple(OpType op, OpParams params, int hw, int c, Shape out, bool int8) {
+  Layer l({-1, hw, hw, c}, int8);
+  Node n;
+  n.name = "op";
+  n.op = op;
+  n.params = std::move(params);
+  n.inputs = {l.in};
+  l.finish(n, std::move(out));
+  return l;
+}
+
+Layer activation(Activation a, bool int8) {
+  UnaryParams p;
+  p.act.kind = a;
+  return simple(OpType::kUnary, p, 32, 16, {-1, 32, 32, 16}, int8);
+}
+
 void run(benchmark::State& state, const std::function<Layer(bool)>& make, bool int8, KernelChoice k) {
   Layer l = make(int8);
   cpu::Plan plan(l.g, kBatch, k);
@@ -136,13 +183,15 @@ void run(benchmark::State& state, const std::function<Layer(bool)>& make, bool i
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * kBatch);
 }
 
-void register_layer(const std::string& name, std::function<Layer(bool)> make) {
-  for (bool int8 : {false, true})
+void register_layer(const std::string& name, std::function<Layer(bool)> make, bool has_int8 = true) {
+  for (bool int8 : {false, true}) {
+    if (int8 && !has_int8) continue;
     for (auto [kname, k] : {std::pair{"reference", KernelChoice::kReference}, std::pair{"fast", KernelChoice::kFast}})
       benchmark::RegisterBenchmark((name + (int8 ? "/int8/" : "/float/") + kname).c_str(),
                                    [make, int8, k = k](benchmark::State& s) { run(s, make, int8, k); })
           ->UseRealTime()
           ->Unit(benchmark::kMicrosecond);
+  }
 }
 
 }  // namespace
@@ -154,6 +203,26 @@ int main(int argc, char** argv) {
   register_layer("MaxPool2x2_32x32x16", [](bool q) { return pool(32, 16, PoolKind::kMax, q); });
   register_layer("AvgPool2x2_32x32x16", [](bool q) { return pool(32, 16, PoolKind::kAverage, q); });
   register_layer("AddRelu_32x32x16", [](bool q) { return add(32, 16, q); });
+  // The ops of XIR's quantized PyTorch models (issue 16).
+  register_layer("TransposedConv3x3s2_16x16x16", [](bool q) { return transposed_conv(16, 16, q); });
+  register_layer("HardSigmoid_32x32x16", [](bool q) { return activation(Activation::kHardSigmoid, q); });
+  register_layer("HardSwish_32x32x16", [](bool q) { return activation(Activation::kHardSwish, q); });
+  register_layer("GlobalMean_8x8x64", [](bool q) {
+    MeanParams p;
+    p.axes = {1, 2};
+    p.keep_dims = true;
+    return simple(OpType::kMean, p, 8, 64, {-1, 1, 1, 64}, q);
+  });
+  register_layer("TransposeToNCHW_32x32x16", [](bool q) {
+    return simple(OpType::kTranspose, TransposeParams{{0, 3, 1, 2}}, 32, 16, {-1, 16, 32, 32}, q);
+  });
+  register_layer("StridedSlice2_32x32x16", [](bool q) {
+    return simple(OpType::kSlice, SliceParams{{0, 0, 0, 0}, {1, 2, 2, 1}}, 32, 16, {-1, 16, 16, 16}, q);
+  });
+  register_layer(  // float only: the quantizer simulates resize in float between its fix ops
+      "ResizeBilinear2x_16x16x16",
+      [](bool q) { return simple(OpType::kResize, ResizeParams{true, false, true}, 16, 16, {-1, 32, 32, 16}, q); },
+      false);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
