@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -67,7 +68,8 @@ Command add_eval(CLI::App& app) {
     ProgressFn progress;
     if (tty)
       progress = [](std::size_t done, std::size_t total, double top1) {
-        fmt::print(stderr, "\r{:>6} / {} images  top-1 {:.2f}%   ", done, total, 100 * top1);
+        if (std::isnan(top1)) fmt::print(stderr, "\r{:>6} / {} images   ", done, total);
+        else fmt::print(stderr, "\r{:>6} / {} images  top-1 {:.2f}%   ", done, total, 100 * top1);
         std::fflush(stderr);
       };
     EvalReport r = evaluate(s, rm.manifest, progress);

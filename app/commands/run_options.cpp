@@ -63,7 +63,7 @@ void add_run_options(CLI::App* cmd, RunArgs& a) {
                 "Then (x - mean(x)) / max(stddev(x), 1/sqrt(N)) per image, as tf.image.per_image_standardization")
       ->group(pre);
   cmd->add_option("--resize", a.pre.resize, "Resize images to HEIGHTxWIDTH first")->group(pre);
-  cmd->add_option("--output-kind", a.pre.output_kind, "probabilities (softmax in the model) or logits")
+  cmd->add_option("--output-kind", a.pre.output_kind, "probabilities (softmax in the model), logits, or tensor (not a classifier: eval compares outputs with --reference)")
       ->group(pre)
       ->check(CLI::IsMember({"probabilities", "logits"}));
   cmd->add_option("--input-tensor", a.pre.input_tensor, "The model's input tensor, where it has several")->group(pre);

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -177,6 +178,56 @@ TEST(Cli, TiedOutputsPredictTheLowestClass) {
   auto j = nlohmann::json::parse(test::read_file(dir / "r.json"));
   for (int p : j["predictions"]["top1"]) ASSERT_EQ(p, 0);
   EXPECT_DOUBLE_EQ(j["accuracy"]["top1"].get<double>(), 0.1);  // 10 of the 100 spread images
+}
+
+// A model that is not a classifier ("output": {"kind": "tensor"}): eval runs it over images
+// without labels or random inputs, reports no accuracy, and compares outputs with a reference.
+// A classifier on images without labels is refused, saying what to do.
+TEST(Cli, EvalOfAModelThatIsNotAClassifierComparesItsOutputs) {
+  auto dir = test::temp_dir();
+  std::filesystem::create_directories(dir / "images");
+  for (int k = 0; k < 3; ++k) {
+    cv::Mat img(4, 4, CV_8UC3, cv::Scalar(10 * k, 20 + k, 200 - k));
+    ASSERT_TRUE(cv::imwrite((dir / "images" / (std::to_string(k) + ".png")).string(), img));
+  }
+  for (const auto& [name, op] : {std::pair{"relu", "Relu"}, std::pair{"tanh", "Tanh"}}) {
+    test::TfGraphBuilder g;
+    g.placeholder("x", {-1, 4, 4, 3});
+    g.op("y", op, {"x"});
+    test::write_file(dir / (std::string(name) + ".pb"), g.bytes());
+  }
+  test::write_file(dir / "relu.json", R"({"files": {"float": ")" + (dir / "relu.pb").string() + R"("},
+    "output": {"kind": "tensor"}, "preprocess": {"scale": 0.00392156862745098}})");
+  const std::string images = (dir / "images").string();
+  auto r = run_cli("eval -q --model " + (dir / "relu.json").string() + " --data " + images + " --reference " +
+                   (dir / "relu.json").string() + " --json " + (dir / "same.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "not a classifier")) << r.output;
+  EXPECT_TRUE(contains(r.output, "identical outputs on 100.00% of images (3 / 3, 48 values each)")) << r.output;
+  auto j = nlohmann::json::parse(test::read_file(dir / "same.json"));
+  EXPECT_TRUE(j["model"]["accuracy"].is_null());
+  EXPECT_FALSE(j["model"]["model"]["classifier"].get<bool>());
+  EXPECT_EQ(j["agreement"]["identical_outputs"], 3);
+  EXPECT_EQ(j["agreement"]["max_output_difference"], 0.0);
+  // Another graph as the reference (tanh of the same inputs): no output identical.
+  r = run_cli("eval -q --model " + (dir / "relu.json").string() + " --data " + images + " --reference " +
+              (dir / "tanh.pb").string() + " --json " + (dir / "other.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  j = nlohmann::json::parse(test::read_file(dir / "other.json"));
+  EXPECT_EQ(j["agreement"]["identical_outputs"], 0);
+  EXPECT_GT(j["agreement"]["max_output_difference"].get<double>(), 0.01);
+  EXPECT_TRUE(contains(r.output, "identical outputs on 0.00% of images (0 / 3")) << r.output;
+  // Random inputs need no images at all.
+  r = run_cli("eval -q --model " + (dir / "relu.json").string() + " --data random:5:1");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "(random, 5 images)")) << r.output;
+  // The same images for a classifier: no labels, no accuracy.
+  test::write_file(dir / "classifier.json", R"({"files": {"float": ")" + (dir / "relu.pb").string() + R"("}})");
+  r = run_cli("eval -q --model " + (dir / "classifier.json").string() + " --data " + images);
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(contains(r.output, images)) << r.output;
+  EXPECT_TRUE(contains(r.output, "accuracy needs labels")) << r.output;
+  EXPECT_TRUE(contains(r.output, "\"kind\": \"tensor\"")) << r.output;
 }
 
 // True once process `pid` catches SIGINT (its SigCgt mask in /proc/PID/status has bit 2).

@@ -1,6 +1,8 @@
-// Data set readers: labels.csv, class folders, CIFAR-10 binary batches, and their failures.
+// Data set readers: labels.csv, class folders, CIFAR-10 binary batches, images without labels,
+// random inputs, and their failures.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 
@@ -104,6 +106,50 @@ TEST(Dataset, MissingOrEmptyDirectory) {
   EXPECT_EQ(e.code(), ErrorCode::kNotFound);
   EXPECT_NE(std::string(e.what()).find("get-cifar10.sh"), std::string::npos) << e.what();
   EXPECT_EQ(open_error(test::temp_dir().string()).code(), ErrorCode::kInvalidData);
+}
+
+// A folder of images alone (a model that is not a classifier): every image, sorted, label -1.
+TEST(Dataset, ImagesWithoutLabels) {
+  auto dir = test::temp_dir();
+  write_png(dir / "b.png", 3, 4, 10, 20, 30);
+  write_png(dir / "a.png", 3, 4, 40, 50, 60);
+  Dataset d = Dataset::open(dir.string());
+  EXPECT_EQ(d.kind(), "images (no labels)");
+  EXPECT_FALSE(d.labelled());
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(fs::path(d.name(0)).filename(), "a.png");
+  EXPECT_EQ(d.label(1), -1);
+  std::vector<float> x(36);
+  Preprocessing pre;
+  pre.channel_order = Preprocessing::ChannelOrder::kBGR;
+  d.load(0, pre, kHwc, x.data());
+  EXPECT_EQ(x[0], 40.f);
+}
+
+// random:N[:SEED]: N standard-normal tensors of the input's shape, the same for the same seed
+// and index, different for another; no pixels.
+TEST(Dataset, RandomInputs) {
+  Dataset d = Dataset::open("random:3:7");
+  EXPECT_EQ(d.kind(), "random");
+  EXPECT_FALSE(d.labelled());
+  ASSERT_EQ(d.size(), 3u);
+  const Shape hwc{16, 16, 8};
+  std::vector<float> a(2048), b(2048), c(2048), other(2048);
+  d.load(1, Preprocessing{}, hwc, a.data());
+  d.load(1, Preprocessing{}, hwc, b.data());
+  d.load(2, Preprocessing{}, hwc, c.data());
+  Dataset::open("random:3:8").load(1, Preprocessing{}, hwc, other.data());
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  EXPECT_NE(a, other);
+  double mean = 0, var = 0;
+  for (float v : a) mean += v / 2048.0;
+  for (float v : a) var += (v - mean) * (v - mean) / 2048.0;
+  EXPECT_NEAR(mean, 0.0, 0.1);  // 2048 samples: the mean's standard error is 0.022
+  EXPECT_NEAR(var, 1.0, 0.15);
+  EXPECT_THROW(d.decode(0, Preprocessing{}), Error);
+  for (const char* bad : {"random:", "random:0", "random:x", "random:3:", "random:3:y", "random:2000000"})
+    EXPECT_EQ(open_error(bad).code(), ErrorCode::kInvalidArgument) << bad;
 }
 
 TEST(Dataset, UnreadableImageIsNamedWhenLoaded) {

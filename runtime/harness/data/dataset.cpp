@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 
 #include "data/preprocess.h"
@@ -52,6 +53,8 @@ struct Dataset::Impl {
   std::vector<int> labels;
   // Binary batches: the pixels of every record, CHW per image (held in memory: 30 MB per 10k).
   std::vector<std::uint8_t> pixels;
+  bool random = false;
+  std::uint64_t seed = 0;
 
   void add(std::string name, int label) {
     names.push_back(std::move(name));
@@ -135,9 +138,16 @@ struct Dataset::Impl {
 
   void open_class_folders(const fs::path& dir) {
     kind = "class folders";
-    std::vector<fs::path> sub;
+    std::vector<fs::path> sub, flat;
     for (auto& e : fs::directory_iterator(dir))
       if (e.is_directory()) sub.push_back(e.path());
+      else if (e.is_regular_file() && is_image(e.path())) flat.push_back(e.path());
+    if (sub.empty() && !flat.empty()) {  // images alone: no labels
+      kind = "images (no labels)";
+      std::sort(flat.begin(), flat.end());
+      for (auto& f : flat) add(f.string(), -1);
+      return;
+    }
     std::sort(sub.begin(), sub.end());
     std::map<std::string, int> index;
     for (std::size_t i = 0; i < classes.size(); ++i) index[classes[i]] = static_cast<int>(i);
@@ -186,12 +196,37 @@ struct Dataset::Impl {
 Dataset Dataset::open(const std::string& path, const std::vector<std::string>& classes) {
   auto impl = std::make_shared<Impl>();
   impl->classes = classes;
+  if (path.rfind("random:", 0) == 0) {  // random:N[:SEED]
+    std::size_t n = 0, used = 0;
+    const std::string spec = path.substr(7);
+    try {
+      n = std::stoul(spec, &used);
+      if (used < spec.size()) {
+        if (spec[used] != ':') throw std::invalid_argument("");
+        std::size_t used_seed = 0;
+        impl->seed = std::stoull(spec.substr(used + 1), &used_seed);
+        if (used + 1 + used_seed != spec.size()) throw std::invalid_argument("");
+      }
+    } catch (const std::exception&) {
+      n = 0;
+    }
+    if (n == 0 || n > 1000000)
+      throw Error(ErrorCode::kInvalidArgument, path + ": a random data set is random:N or random:N:SEED, N from 1 to 1000000");
+    impl->root = path;
+    impl->kind = "random";
+    impl->random = true;
+    for (std::size_t i = 0; i < n; ++i) impl->add("random#" + std::to_string(i), -1);
+    Dataset d;
+    d.impl_ = std::move(impl);
+    return d;
+  }
   std::error_code ec;
   fs::path p(path);
   if (!fs::exists(p, ec))
     throw Error(ErrorCode::kNotFound,
                 path + ": no such data set. Give --data DIR or set DPURUN_DATA (a folder with "
-                       "labels.csv or class sub-folders, or CIFAR-10 .bin batches); "
+                       "labels.csv or class sub-folders, or CIFAR-10 .bin batches; random:N for N "
+                       "random inputs); "
                        "scripts/get-cifar10.sh downloads the official CIFAR-10 test batch");
   if (fs::is_regular_file(p)) {
     impl->root = p.parent_path().string();
@@ -221,11 +256,18 @@ std::size_t Dataset::size() const { return impl_->names.size(); }
 const std::string& Dataset::root() const { return impl_->root; }
 const std::vector<std::string>& Dataset::class_names() const { return impl_->classes; }
 int Dataset::label(std::size_t i) const { return impl_->labels.at(i); }
+bool Dataset::labelled() const { return !impl_->labels.empty() && impl_->labels.front() >= 0; }
 const std::string& Dataset::name(std::size_t i) const { return impl_->names.at(i); }
 std::string Dataset::kind() const { return impl_->kind; }
 
 void Dataset::load(std::size_t i, const Preprocessing& pre, const Shape& input_hwc,
                    float* out) const {
+  if (impl_->random) {
+    std::mt19937_64 rng(impl_->seed * 0x9E3779B97F4A7C15ull + i);
+    std::normal_distribution<float> normal;
+    for (std::int64_t k = 0, n = element_count(input_hwc); k < n; ++k) out[k] = normal(rng);
+    return;
+  }
   if (impl_->pixels.empty()) {
     data::preprocess_file(impl_->names.at(i), pre, input_hwc, out);
   } else {
@@ -235,6 +277,9 @@ void Dataset::load(std::size_t i, const Preprocessing& pre, const Shape& input_h
 }
 
 Dataset::Pixels Dataset::decode(std::size_t i, const Preprocessing& pre) const {
+  if (impl_->random)
+    throw Error(ErrorCode::kInvalidArgument, impl_->root + ": random inputs have no pixels to decode or cache; "
+                                             "use --input-cache tensors or none");
   cv::Mat m = impl_->pixels.empty()
                   ? data::decode_file(impl_->names.at(i), pre)
                   : data::decode_rgb_chw(impl_->pixels.data() + i * (kCifarRecord - 1), 32, 32);

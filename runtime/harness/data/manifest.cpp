@@ -71,8 +71,8 @@ Manifest Manifest::load(const std::string& path, const std::string& model_root) 
   m.input_shape = get<Shape>(in, "shape", path, {});
   m.output_name = get<std::string>(out, "name", path, "");
   m.output_kind = get<std::string>(out, "kind", path, "probabilities");
-  if (m.output_kind != "probabilities" && m.output_kind != "logits")
-    bad(path, "output.kind is \"probabilities\" or \"logits\"");
+  if (m.output_kind != "probabilities" && m.output_kind != "logits" && m.output_kind != "tensor")
+    bad(path, "output.kind is \"probabilities\", \"logits\" or \"tensor\" (not a classifier)");
 
   json pre = j.value("preprocess", json::object());
   if (!pre.is_object()) bad(path, "\"preprocess\" must be an object");

@@ -29,7 +29,7 @@ void preprocess_image(cv::Mat img, const std::string& name, const Preprocessing&
     throw Error(ErrorCode::kInvalidArgument,
                 "the model's input " + to_string(hwc) + " does not take " +
                     std::to_string(want_c) + "-channel images (manifest channel_order); " +
-                    "use a manifest that matches the model");
+                    "use a manifest that matches the model, or --data random:N for random input tensors");
   // Never in place: `img` may be a cached image that other threads read.
   auto convert_color = [&] {
     cv::Mat converted;

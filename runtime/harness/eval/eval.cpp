@@ -47,6 +47,12 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& given, const Progress
 
   // The data set first: it is cheap to open and the commonest thing to get wrong.
   Dataset data = Dataset::open(s.data, manifest.classes);
+  const bool classifier = manifest.classifier();
+  if (classifier && !data.labelled())
+    throw Error(ErrorCode::kInvalidData,
+                s.data + ": " + data.kind() + " — accuracy needs labels (labels.csv or class sub-folders). "
+                "A model whose output is not classes says \"output\": {\"kind\": \"tensor\"} in its manifest "
+                "(or --output-kind tensor); dpurun bench measures speed on any images");
   Session session = open_session(s, manifest, data);
   const std::vector<Runner*>& runners = session.runners;
   const Runner& first = *runners[0];
@@ -67,6 +73,7 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& given, const Progress
   r.output = out;
   r.flops_per_image = first.flops_per_image();
   r.dataset_kind = data.kind();
+  r.classifier = classifier;
   r.classes = manifest.classes.empty() ? data.class_names() : manifest.classes;
   r.classes.resize(classes);
   r.published_top1 = manifest.published_top1;
@@ -92,9 +99,9 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& given, const Progress
     std::copy(y, y + n, outputs.begin() + static_cast<long>(k * out_elems));
     done[k] = 1;
     ++delivered;
-    correct += argmax(y) == truth(k);
+    if (classifier) correct += argmax(y) == truth(k);
     if (progress && (delivered % 64 == 0 || delivered == r.requested))
-      progress(delivered, r.requested, double(correct) / double(delivered));
+      progress(delivered, r.requested, classifier ? double(correct) / double(delivered) : std::nan(""));
   };
   PoolOptions po;
   po.preprocess_threads = cores;
@@ -114,15 +121,19 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& given, const Progress
   for (std::size_t k = 0; k < r.requested; ++k) {
     if (!done[k]) continue;
     const float* y = outputs.data() + k * out_elems;
+    r.image_indices.push_back(picked[k]);
+    r.outputs.insert(r.outputs.end(), y, y + out_elems);
+    if (!classifier) {  // no classes: the outputs are the result
+      r.predictions.push_back(-1);
+      continue;
+    }
     std::iota(order.begin(), order.end(), 0);
     std::size_t top = std::min<std::size_t>(5, out_elems);
     // Ties (common in int8 outputs) go to the lower class index, as argmax does.
     std::partial_sort(order.begin(), order.begin() + static_cast<long>(top), order.end(),
                       [&](std::size_t a, std::size_t b) { return y[a] > y[b] || (y[a] == y[b] && a < b); });
     const std::size_t t = truth(k), pred = order[0];
-    r.image_indices.push_back(picked[k]);
     r.predictions.push_back(static_cast<int>(pred));
-    r.outputs.insert(r.outputs.end(), y, y + out_elems);
     r.top1_correct += pred == t;
     r.top5_correct += std::find(order.begin(), order.begin() + static_cast<long>(top), t) !=
                       order.begin() + static_cast<long>(top);
@@ -156,15 +167,22 @@ Comparison compare(const EvalReport& model, const EvalReport& reference) {
   c.images = model.predictions.size();
   for (std::size_t i = 0; i < c.images; ++i)
     c.identical_top1 += model.predictions[i] == reference.predictions[i];
-  c.agreement = c.images ? double(c.identical_top1) / double(c.images) : 0.0;
-  if (model.output_count == reference.output_count && model.outputs.size() == reference.outputs.size())
+  if (model.output_count == reference.output_count && model.outputs.size() == reference.outputs.size() &&
+      model.output_count > 0) {
+    std::vector<char> differs(c.images, 0);
     for (std::size_t i = 0; i < model.outputs.size(); ++i) {
       double d = std::abs(double(model.outputs[i]) - double(reference.outputs[i]));
+      if (!(d == 0)) differs[i / model.output_count] = 1;  // NaN differs too
       if (d > c.max_output_difference) {
         c.max_output_difference = d;
         c.max_difference_image = model.image_indices[i / model.output_count];
       }
     }
+    c.identical_outputs = c.images - static_cast<std::size_t>(std::count(differs.begin(), differs.end(), 1));
+  }
+  // A classifier's agreement is its top-1's; another model's, identical outputs.
+  const std::size_t agreeing = model.classifier ? c.identical_top1 : c.identical_outputs;
+  c.agreement = c.images ? double(agreeing) / double(c.images) : 0.0;
   return c;
 }
 

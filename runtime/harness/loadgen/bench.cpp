@@ -136,6 +136,11 @@ class Bench {
         log.add(log.preprocess, q, ms_since(t0));
         return;
       }
+      if (random_) {  // no pixels: the tensor is made directly
+        load_input(data_, i, m_, session, dst);
+        log.add(log.preprocess, q, ms_since(t0));
+        return;
+      }
       thread_local Dataset::Pixels decoded;
       const Dataset::Pixels* px = nullptr;
       if (s_.cache == InputCache::kDecoded) {
@@ -189,7 +194,7 @@ class Bench {
                              (double(p.threads) * p.scenario.measured_seconds);
     p.images_per_runner = ps.images_per_runner;
     for (auto& [q, pred] : predictions) {
-      if (!lg.measured(q)) continue;
+      if (!lg.measured(q) || !m_.classifier() || !data_.labelled()) continue;  // nothing to score
       const auto truth = static_cast<std::size_t>(data_.label(sample(q)));
       p.scored++;
       p.top1_correct += truth == static_cast<std::size_t>(pred);
@@ -217,6 +222,14 @@ class Bench {
   // The input cache, built once before the first point (outside every measurement).
   void fill_cache(const Session& session) {
     if (s_.cache == InputCache::kNone) return;
+    if (random_) {  // tensors made without pixels
+      if (s_.cache != InputCache::kTensors) data_.decode(0, m_.preprocessing);  // throws, saying what to use
+      const std::size_t bytes = session.input_elems * size_of(session.input.type);
+      tensors_.assign(samples_.size() * bytes, std::byte{0});
+      tensors_type_ = session.input.type;
+      for (std::size_t k = 0; k < samples_.size(); ++k) load_input(data_, samples_[k], m_, session, tensors_.data() + k * bytes);
+      return;
+    }
     if (pixels_.empty())
       for (std::size_t i : samples_) pixels_.push_back(data_.decode(i, m_.preprocessing));
     if (s_.cache != InputCache::kTensors) return;
@@ -230,6 +243,7 @@ class Bench {
   const BenchSettings& s_;
   const Manifest& m_;
   Dataset data_;
+  const bool random_ = data_.kind() == "random";
   std::vector<std::size_t> samples_;
   std::vector<Dataset::Pixels> pixels_;
   std::vector<std::byte> tensors_;

@@ -50,7 +50,7 @@ json point_json(const BenchPoint& p, const std::vector<std::string>& classes) {
          {"accuracy",
           {{"scored", p.scored},
            {"top1_correct", p.top1_correct},
-           {"top1", p.scored ? double(p.top1_correct) / double(p.scored) : 0.0},
+           {"top1", p.scored ? nlohmann::json(double(p.top1_correct) / double(p.scored)) : nlohmann::json(nullptr)},
            {"per_class_top1", per_class},
            {"confusion_matrix", p.confusion}}}};
   if (sc.offered_qps > 0 || sc.latency_at_percentile_ms > 0)
@@ -155,10 +155,12 @@ std::string to_table(const BenchReport& r) {
                      "util", "top-1");
   for (const auto& p : r.points) {
     const auto& l = p.latency_ms;
-    out += fmt::format("{:>7} {:>5} {:>10.1f} {:>8.3f} {:>8.3f} {:>8.3f} {:>8.3f} {:>8.3f}  {:>7.3f} {:>7.3f} {:>7.3f} {:>7.4f}  {:>4.0f}% {:>6.2f}%",
+    // No top-1 where nothing was scored (a model that is not a classifier, images without labels).
+    const std::string top1 = p.scored ? fmt::format("{:>6.2f}%", 100.0 * double(p.top1_correct) / double(p.scored)) : fmt::format("{:>7}", "-");
+    out += fmt::format("{:>7} {:>5} {:>10.1f} {:>8.3f} {:>8.3f} {:>8.3f} {:>8.3f} {:>8.3f}  {:>7.3f} {:>7.3f} {:>7.3f} {:>7.4f}  {:>4.0f}% {}",
                        p.threads, p.batch, p.scenario.queries_per_second, l.mean, l.p50, l.p90, l.p99, l.max,
                        p.decode_ms.mean, p.preprocess_ms.mean, p.runner_ms.mean, p.postprocess_ms.mean,
-                       100 * p.runner_utilisation, p.scored ? 100.0 * double(p.top1_correct) / double(p.scored) : 0.0);
+                       100 * p.runner_utilisation, top1);
     if (sc.scenario == Scenario::kServer)
       out += fmt::format("  p{} {:.3f} ms: {}", sc.latency_percentile, p.scenario.latency_at_percentile_ms,
                          p.scenario.latency_bound_held ? "held" : "MISSED");

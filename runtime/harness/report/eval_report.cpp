@@ -112,6 +112,11 @@ nlohmann::json report_json(const EvalReport& r) {
                       {"end_to_end_per_batch", report::latency_json(r.end_to_end_latency_ms)}}},
       {"predictions", {{"image_indices", r.image_indices}, {"top1", r.predictions}}},
   };
+  if (!r.classifier) {  // no classes: no accuracy, no top-1 per image
+    j["accuracy"] = nullptr;
+    j["predictions"] = {{"image_indices", r.image_indices}};
+  }
+  j["model"]["classifier"] = r.classifier;
   if (!r.complete) {
     json failures = json::array();
     for (const auto& f : r.failures) failures.push_back({{"image", f.image}, {"file", f.name}, {"error", f.error}});
@@ -132,7 +137,8 @@ std::string to_json(const EvalReport& model, const EvalReport& reference, const 
                    {"reference", report_json(reference)},
                    {"agreement",
                     {{"images", c.images},
-                     {"identical_top1", c.identical_top1},
+                     {"identical_top1", model.classifier ? nlohmann::json(c.identical_top1) : nlohmann::json(nullptr)},
+                     {"identical_outputs", c.identical_outputs},
                      {"top1_agreement", c.agreement},
                      {"max_output_difference", c.max_output_difference},
                      {"max_difference_image", c.max_difference_image}}}};
@@ -144,13 +150,18 @@ std::string to_table(const EvalReport& m, const EvalReport& ref, const Compariso
   out += "\n";
   out += fmt::format("{:<10} {:<22} {:>8} {:>8} {:>10} {:>10} {:>16} {:>16}\n", "", "arithmetic", "top-1",
                      "top-5", "images/s", "runner/s", "runner p50/p99", "e2e p50/p99 ms");
+  auto percent = [](const EvalReport& r, double v) { return r.classifier ? fmt::format("{:>7.2f}%", 100 * v) : fmt::format("{:>8}", "-"); };
   for (const auto* r : {&m, &ref})
-    out += fmt::format("{:<10} {:<22} {:>7.2f}% {:>7.2f}% {:>10.0f} {:>10.0f} {:>7.2f}/{:<8.2f} {:>7.2f}/{:<8.2f}\n",
-                       r == &m ? "model" : "reference", r->arithmetic, 100 * r->top1, 100 * r->top5,
+    out += fmt::format("{:<10} {:<22} {} {} {:>10.0f} {:>10.0f} {:>7.2f}/{:<8.2f} {:>7.2f}/{:<8.2f}\n",
+                       r == &m ? "model" : "reference", r->arithmetic, percent(*r, r->top1), percent(*r, r->top5),
                        r->images_per_second, r->inference_images_per_second, r->batch_latency_ms.p50,
                        r->batch_latency_ms.p99, r->end_to_end_latency_ms.p50, r->end_to_end_latency_ms.p99);
-  out += fmt::format("agreement  identical top-1 on {:.2f}% of images ({} / {})\n",
-                     100 * c.agreement, c.identical_top1, c.images);
+  if (m.classifier)
+    out += fmt::format("agreement  identical top-1 on {:.2f}% of images ({} / {})\n",
+                       100 * c.agreement, c.identical_top1, c.images);
+  else
+    out += fmt::format("agreement  identical outputs on {:.2f}% of images ({} / {}, {} values each)\n",
+                       100 * c.agreement, c.identical_outputs, c.images, m.output_count);
   out += fmt::format("           largest output difference {:.4g} (image {})\n", c.max_output_difference,
                      c.max_difference_image);
   return out;
@@ -167,14 +178,20 @@ std::string to_table(const EvalReport& r) {
                      r.runners, r.runner_batch);
   out += report::preprocessing_line(r.preprocessing, r.input);
   out += "\n";
-  out += fmt::format("{:<12} {:>8}\n", "class", "top-1");
-  for (std::size_t c = 0; c < r.classes.size(); ++c)
-    out += fmt::format("{:<12} {:>7.2f}%\n", r.classes[c], 100 * r.per_class_top1[c]);
-  out += "\n";
-  out += fmt::format("top-1   {:.2f}%  ({} / {})", 100 * r.top1, r.top1_correct, r.images);
-  if (r.published_top1)
-    out += fmt::format("   published {:.2f}% {}", 100 * *r.published_top1, r.published_note);
-  out += fmt::format("\ntop-5   {:.2f}%\n", 100 * r.top5);
+  if (r.classifier) {
+    out += fmt::format("{:<12} {:>8}\n", "class", "top-1");
+    for (std::size_t c = 0; c < r.classes.size(); ++c)
+      out += fmt::format("{:<12} {:>7.2f}%\n", r.classes[c], 100 * r.per_class_top1[c]);
+    out += "\n";
+    out += fmt::format("top-1   {:.2f}%  ({} / {})", 100 * r.top1, r.top1_correct, r.images);
+    if (r.published_top1)
+      out += fmt::format("   published {:.2f}% {}", 100 * *r.published_top1, r.published_note);
+    out += fmt::format("\ntop-5   {:.2f}%\n", 100 * r.top5);
+  } else {
+    const Shape per_image(r.output.shape.begin() + (r.output.shape.empty() ? 0 : 1), r.output.shape.end());
+    out += fmt::format("output  {} per image ({} values): not a classifier, so no accuracy (--reference compares the outputs)\n",
+                       to_string(per_image), r.output_count);
+  }
   out += fmt::format("speed   {:.0f} images/s end to end, {:.0f} images/s runner-bound", r.images_per_second,
                      r.inference_images_per_second);
   if (r.flops_per_image > 0)

@@ -19,7 +19,7 @@ Session open_session(const EvalSettings& s, const Manifest& manifest, const Data
   const TensorInfo& out = session.output = session.owned[0]->output_tensors()[0];
   session.output_elems =
       static_cast<std::size_t>(element_count(Shape(out.shape.begin() + 1, out.shape.end())));
-  session.classes = std::max(manifest.classes.size(), data.class_names().size());
+  session.classes = manifest.classifier() ? std::max(manifest.classes.size(), data.class_names().size()) : 0;
   if (session.output_elems < session.classes)
     throw Error(ErrorCode::kInvalidArgument, s.model_file + ": the model outputs " +
                                                  std::to_string(session.output_elems) +

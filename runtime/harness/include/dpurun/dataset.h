@@ -1,5 +1,6 @@
-// Labelled image sets: a folder of images with labels.csv or class sub-folders, or the official
-// CIFAR-10 binary batches. Images are decoded and preprocessed on demand.
+// Image sets: a folder of images with labels.csv or class sub-folders, or the official CIFAR-10
+// binary batches (labelled); a folder of images alone, or `random:N` — N standard-normal input
+// tensors — for models that are not classifiers. Images are decoded and preprocessed on demand.
 #pragma once
 
 #include <cstdint>
@@ -13,24 +14,28 @@ namespace dpurun {
 
 class Dataset {
  public:
-  // `path` is a directory (labels.csv, class sub-folders, or CIFAR-10 .bin batches inside) or a
-  // .bin batch file. `classes` (from the manifest) orders class sub-folders; may be empty.
-  // Throws Error naming the path, line or file that is wrong.
+  // `path` is a directory (labels.csv, class sub-folders, CIFAR-10 .bin batches, or just images
+  // inside), a .bin batch file, or `random:N[:SEED]`. `classes` (from the manifest) orders class
+  // sub-folders; may be empty. Throws Error naming the path, line or file that is wrong.
   static Dataset open(const std::string& path, const std::vector<std::string>& classes = {});
 
   std::size_t size() const;
   const std::string& root() const;
   const std::vector<std::string>& class_names() const;
-  int label(std::size_t i) const;
+  int label(std::size_t i) const;  // -1 where the set has no labels
+  bool labelled() const;
   const std::string& name(std::size_t i) const;  // file path, or "batch.bin#index"
-  std::string kind() const;                      // "labels.csv", "class folders", "cifar10 binary"
+  // "labels.csv", "class folders", "cifar10 binary", "images (no labels)", "random"
+  std::string kind() const;
 
   // Decodes image i and preprocesses it into `out` (height × width × channels floats, NHWC);
-  // throws Error naming the image when it cannot be read or does not fit that shape.
+  // throws Error naming the image when it cannot be read or does not fit that shape. A random
+  // set writes input i: N(0, 1) values from a generator seeded with SEED and i.
   void load(std::size_t i, const Preprocessing& pre, const Shape& input_hwc, float* out) const;
 
   // load() in its two steps, to keep decoded images (a benchmark's input cache): 8-bit pixels as
   // decoded (BGR, or gray where `pre` asks for it; rows × columns × channels), then the rest.
+  // A random set has no pixels: decode() throws.
   struct Pixels {
     int height = 0, width = 0, channels = 0;
     std::vector<std::uint8_t> data;

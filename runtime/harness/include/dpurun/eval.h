@@ -1,4 +1,5 @@
-// `dpurun eval`: a model over a labelled data set, for accuracy and throughput.
+// `dpurun eval`: a model over a labelled data set, for accuracy and throughput; a model that is not
+// a classifier over any inputs, for its outputs (against a reference) and throughput.
 #pragma once
 
 #include <atomic>
@@ -53,6 +54,7 @@ struct EvalReport {
   TensorInfo input, output;
   double flops_per_image = 0;
   std::string dataset_kind;
+  bool classifier = true;  // false: the manifest's output kind is "tensor"; no accuracy
   std::vector<std::string> classes;
   std::optional<double> published_top1;
   std::string published_note;
@@ -65,7 +67,7 @@ struct EvalReport {
   std::vector<double> per_class_top1;
   std::vector<std::vector<std::int64_t>> confusion;  // [true][predicted]
   std::vector<std::size_t> image_indices;            // data set index of each evaluated image
-  std::vector<int> predictions;                      // top-1 per evaluated image
+  std::vector<int> predictions;                      // top-1 per evaluated image (-1: not a classifier)
   std::vector<float> outputs;                        // per evaluated image, output_count each (not in JSON)
   std::size_t output_count = 0;
 
@@ -87,6 +89,7 @@ struct EvalReport {
   std::vector<std::size_t> images_per_runner;
 };
 
+// top1 is NaN for a model that is not a classifier.
 using ProgressFn = std::function<void(std::size_t done, std::size_t total, double top1)>;
 
 // The manifest with the settings' input_conversion and resize_interpolation applied to its
@@ -107,9 +110,10 @@ std::string to_table(const EvalReport& report);  // for a terminal
 struct Comparison {
   std::size_t images = 0;
   std::size_t identical_top1 = 0;
-  double agreement = 0;            // identical_top1 / images
+  double agreement = 0;  // identical_top1 / images; identical_outputs / images if not a classifier
   double max_output_difference = 0;  // largest |model − reference| over every output value
   std::size_t max_difference_image = 0;
+  std::size_t identical_outputs = 0;  // images whose every output value is the same in both
 };
 // Throws Error(kInvalidArgument) when the two reports did not evaluate the same images.
 Comparison compare(const EvalReport& model, const EvalReport& reference);

@@ -43,7 +43,9 @@ struct Manifest {
   std::map<std::string, std::string> weights_from;
   std::string input_name, output_name;
   Shape input_shape;                         // optional override (NHWC, batch -1)
-  std::string output_kind = "probabilities";  // or "logits"
+  // "probabilities" or "logits" of a classifier; "tensor": another output (an image, a map)
+  std::string output_kind = "probabilities";
+  bool classifier() const { return output_kind != "tensor"; }
   Preprocessing preprocessing;
   std::vector<std::string> classes;
   std::optional<double> published_top1;  // as the authors report it, 0..1
