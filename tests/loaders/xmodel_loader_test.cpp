@@ -1017,6 +1017,35 @@ TEST(XmodelLoader, EveryFuzzSeedLoadsAndRuns) {
   }
 }
 
+// Float transpose and strided slice (a CPU subgraph's), batch 2: every element where the index
+// arithmetic puts it.
+TEST(XmodelLoader, FloatTransposeAndSliceMoveEveryElement) {
+  XirGraphBuilder b;
+  auto& d = b.op("x", "data", {2, 3, 5, 7});
+  XirGraphBuilder::set_string(d, "data_type", "FLOAT32");
+  auto& t = b.op("t", "transpose", {2, 7, 3, 5}, {{"input", {"x"}}});
+  XirGraphBuilder::set_ints(t, "order", {0, 3, 1, 2});
+  auto& s = b.op("s", "strided_slice", {2, 3, 2, 2}, {{"input", {"t"}}});
+  XirGraphBuilder::set_ints(s, "begin", {0, 1, 0, 1});
+  XirGraphBuilder::set_ints(s, "end", {2, 7, 3, 5});
+  XirGraphBuilder::set_ints(s, "strides", {1, 2, 2, 2});
+  const auto path = (test::temp_dir() / "t.xmodel").string();
+  test::write_file(path, b.bytes());
+  Model m = Model::load(path);
+  auto in = test::random_floats(2 * 105, 47);
+  for (auto kernels : {KernelChoice::kReference, KernelChoice::kFast}) {
+    std::vector<float> out(2 * 12);
+    CpuExecutor(m, CpuOptions{1, kernels}).run(in.data(), out.data(), 2);
+    for (int n = 0; n < 2; ++n)
+      for (int c = 0; c < 3; ++c)      // t's dim 1 (input channel 1 + 2c)
+        for (int h = 0; h < 2; ++h)    // t's dim 2 (input row 2h)
+          for (int w = 0; w < 2; ++w)  // t's dim 3 (input column 1 + 2w)
+            EXPECT_EQ(out[static_cast<std::size_t>(((n * 3 + c) * 2 + h) * 2 + w)],
+                      in[static_cast<std::size_t>(((n * 3 + 2 * h) * 5 + 1 + 2 * w) * 7 + 1 + 2 * c)])
+                << n << c << h << w;
+  }
+}
+
 // stack of feature maps: out[..., i, ...] at `axis` is input i; integers move unchanged.
 TEST(XmodelLoader, StackPutsEachInputAtItsIndex) {
   FixGraph g({1, 2, 3});

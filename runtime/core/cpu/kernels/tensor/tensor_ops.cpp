@@ -108,16 +108,31 @@ class StridedView : public Kernel {
     }
   }
 
+  // Row by row over the last output dimension: the index math once a row.
   void run() override {
-    const std::int64_t total = element_count(os_);
+    if (os_.empty()) {  // a scalar
+      std::memcpy(out_, x_ + offset_ * static_cast<std::int64_t>(es_), es_);
+      return;
+    }
+    const std::int64_t inner = os_.back(), rows = inner ? element_count(os_) / inner : 0;
+    const auto es = static_cast<std::int64_t>(es_);
+    const std::int64_t step = strides_.back() * es;
 #pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < total; ++i) {
-      std::int64_t rem = i, src = offset_;
-      for (std::size_t d = os_.size(); d-- > 0;) {
+    for (std::int64_t row = 0; row < rows; ++row) {
+      std::int64_t rem = row, src = offset_;
+      for (std::size_t d = os_.size() - 1; d-- > 0;) {
         src += (rem % os_[d]) * strides_[d];
         rem /= os_[d];
       }
-      std::memcpy(out_ + i * static_cast<std::int64_t>(es_), x_ + src * static_cast<std::int64_t>(es_), es_);
+      const std::byte* from = x_ + src * es;
+      std::byte* to = out_ + row * inner * es;
+      if (es == 1) {
+        for (std::int64_t j = 0; j < inner; ++j) to[j] = from[j * step];
+      } else if (es == 4) {
+        for (std::int64_t j = 0; j < inner; ++j) std::memcpy(to + 4 * j, from + j * step, 4);
+      } else {
+        for (std::int64_t j = 0; j < inner; ++j) std::memcpy(to + j * es, from + j * step, es_);
+      }
     }
   }
 
