@@ -221,6 +221,16 @@ TEST(Cli, EvalOfAModelThatIsNotAClassifierComparesItsOutputs) {
   r = run_cli("eval -q --model " + (dir / "relu.json").string() + " --data random:5:1");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "(random, 5 images)")) << r.output;
+  // Outputs too many to keep for the comparison (100,000 × 12,288 values): refused before
+  // anything runs, with the largest --limit that fits.
+  test::TfGraphBuilder big;
+  big.placeholder("x", {-1, 64, 64, 3});
+  big.op("y", "Relu", {"x"});
+  test::write_file(dir / "big.pb", big.bytes());
+  test::write_file(dir / "big.json", R"({"files": {"float": ")" + (dir / "big.pb").string() + R"("}, "output": {"kind": "tensor"}})");
+  r = run_cli("eval -q --model " + (dir / "big.json").string() + " --data random:100000");
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "--limit 43690 or fewer")) << r.output;
   // The same images for a classifier: no labels, no accuracy.
   test::write_file(dir / "classifier.json", R"({"files": {"float": ")" + (dir / "relu.pb").string() + R"("}})");
   r = run_cli("eval -q --model " + (dir / "classifier.json").string() + " --data " + images);

@@ -90,6 +90,17 @@ EvalReport evaluate(const EvalSettings& s, const Manifest& given, const Progress
     load_input(data, picked[k], manifest, session, dst);
     load_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
   };
+  // Every output is kept (for the comparison with a reference, the baseline's golden outputs):
+  // twice, while the report is put in data set order. An image model's outputs are large.
+  constexpr double kOutputBudget = 4.0 * (1 << 30);
+  const double kept = 2.0 * double(r.requested) * double(out_elems) * sizeof(float);
+  if (kept > kOutputBudget)
+    throw Error(ErrorCode::kInvalidArgument,
+                s.model_file + " over " + s.data + ": " + std::to_string(r.requested) + " images × " +
+                    std::to_string(out_elems) + " output values would keep " +
+                    std::to_string(static_cast<long long>(kept / (1 << 20))) + " MiB of outputs; give --limit " +
+                    std::to_string(static_cast<std::size_t>(kOutputBudget / (2.0 * double(out_elems) * sizeof(float)))) +
+                    " or fewer images");
   std::vector<float> outputs(r.requested * out_elems);
   std::vector<char> done(r.requested, 0);
   std::size_t delivered = 0, correct = 0;
