@@ -131,7 +131,8 @@ void lower_transposed_conv(Lowering& L, const OPNode& n, bool depthwise) {
   auto pad = L.attr_ints(n, "pad", {0, 0, 0, 0});  // {left, right, top, bottom}
   if (kernel.size() != 2 || stride.size() != 2 || dilation.size() != 2 || pad.size() != 4 ||
       kernel[0] != ws[2] || kernel[1] != ws[1] || stride[0] < 1 || stride[1] < 1 ||
-      stride[0] > 64 || stride[1] > 64 || dilation[0] < 1 || dilation[1] < 1)
+      stride[0] > 64 || stride[1] > 64 || dilation[0] < 1 || dilation[1] < 1 || dilation[0] > 64 ||
+      dilation[1] > 64)
     L.fail(n, ErrorCode::kInvalidModel, "kernel/stride/dilation/pad attributes do not fit the weights");
   const std::string mode = L.attr_s(n, "pad_mode", "FLOOR");
   // Per axis (0: H, 1: W): the zeros before the dilated input, and after it for the file's size.
