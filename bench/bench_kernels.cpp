@@ -96,20 +96,6 @@ Layer conv(int hw, int c, int oc, int k, bool depthwise, bool int8) {
   return l;
 }
 
-Layer pool(int hw, int c, PoolKind kind, bool int8) {
-  Layer l({-1, hw, hw, c}, int8);
-  Node n;
-  n.name = "pool";
-  n.op = OpType::kPool;
-  PoolParams p;
-  p.kind = kind;
-  p.kernel_h = p.kernel_w = p.stride_h = p.stride_w = 2;
-  n.params = p;
-  n.inputs = {l.in};
-  l.finish(n, {-1, hw / 2, hw / 2, c});
-  return l;
-}
-
 Layer add(int hw, int c, bool int8) {
   Layer l({-1, hw, hw, c}, int8);
   Node n;
@@ -161,6 +147,13 @@ Layer simple(OpType op, OpParams params, int hw, int c, Shape out, bool int8) {
   n.inputs = {l.in};
   l.finish(n, std::move(out));
   return l;
+}
+
+Layer pool(int hw, int c, PoolKind kind, bool int8) {
+  PoolParams p;
+  p.kind = kind;
+  p.kernel_h = p.kernel_w = p.stride_h = p.stride_w = 2;
+  return simple(OpType::kPool, p, hw, c, {-1, hw / 2, hw / 2, c}, int8);
 }
 
 Layer activation(Activation a, bool int8) {

@@ -1,6 +1,5 @@
 // Convolutions and matmul: XIR's weight layouts to dpurun's, attributes checked against shapes.
 #include <algorithm>
-#include <array>
 
 #include "loaders/xir/ops/ops.h"
 
@@ -135,18 +134,20 @@ void lower_transposed_conv(Lowering& L, const OPNode& n, bool depthwise) {
       dilation[1] > 64)
     L.fail(n, ErrorCode::kInvalidModel, "kernel/stride/dilation/pad attributes do not fit the weights");
   const std::string mode = L.attr_s(n, "pad_mode", "FLOOR");
-  // Per axis (0: H, 1: W): the zeros before the dilated input, and after it for the file's size.
-  std::array<std::array<std::int64_t, 2>, 2> edge{};
-  for (int axis = 0; axis < 2; ++axis) {
-    const int xi = axis == 0 ? 1 : 0;  // XIR's {w, h} order
-    const std::int64_t in = xs[static_cast<std::size_t>(axis + 1)], k = kernel[static_cast<std::size_t>(xi)],
-                       s = stride[static_cast<std::size_t>(xi)], d = dilation[static_cast<std::size_t>(xi)];
-    const std::int64_t p0 = pad[static_cast<std::size_t>(2 * xi)], p1 = pad[static_cast<std::size_t>(2 * xi + 1)];
-    const std::int64_t ek = d * (k - 1) + 1, dilated = (in - 1) * s + 1;
+  // Per axis (H, W): the zeros before the dilated input and after it, for the file's size; the
+  // stride-1 convolution of the padded input gives that size.
+  graph::PadParams pp;
+  pp.pads.assign(4, {0, 0});
+  pp.interior = {0, stride[1] - 1, stride[0] - 1, 0};
+  Shape padded = {-1, 0, 0, xs[3]};
+  for (std::size_t d = 1; d <= 2; ++d) {
+    const std::size_t xi = 2 - d;  // XIR's {w, h} order
+    const std::int64_t in = xs[d], k = kernel[xi], s = stride[xi], ek = dilation[xi] * (k - 1) + 1;
+    const std::int64_t dilated = (in - 1) * s + 1, got = out[d];
     std::int64_t want = 0, crop = 0;
     if (mode == "FLOOR" || mode == "CEIL") {
-      want = dilated + ek - 1 - p0 - p1;
-      crop = p0;
+      want = dilated + ek - 1 - pad[2 * xi] - pad[2 * xi + 1];
+      crop = pad[2 * xi];
     } else if (mode == "SAME") {
       want = in * s;
       crop = std::max<std::int64_t>(ek - s, 0) / 2;
@@ -155,19 +156,14 @@ void lower_transposed_conv(Lowering& L, const OPNode& n, bool depthwise) {
     } else {
       L.fail(n, ErrorCode::kInvalidModel, "pad_mode " + mode + " (FLOOR, CEIL, SAME or VALID)");
     }
-    const std::int64_t got = out[static_cast<std::size_t>(axis + 1)];
     if (got != want)
       L.fail(n, ErrorCode::kInvalidModel, "output size " + std::to_string(got) + " does not follow from its attributes (" + std::to_string(want) + ")");
-    edge[static_cast<std::size_t>(axis)][0] = ek - 1 - crop;
-    edge[static_cast<std::size_t>(axis)][1] = got + ek - 1 - dilated - edge[static_cast<std::size_t>(axis)][0];
-    if (edge[static_cast<std::size_t>(axis)][0] < 0 || edge[static_cast<std::size_t>(axis)][1] < 0)
+    padded[d] = got + ek - 1;
+    auto& e = pp.pads[d];
+    e = {ek - 1 - crop, padded[d] - dilated - (ek - 1 - crop)};
+    if (e[0] < 0 || e[1] < 0)
       L.fail(n, ErrorCode::kUnsupported, "padding larger than dilation·(kernel − 1) (the output would be cropped)");
   }
-  graph::PadParams pp;
-  pp.pads = {{0, 0}, edge[0], edge[1], {0, 0}};
-  pp.interior = {0, stride[1] - 1, stride[0] - 1, 0};
-  const Shape padded = {-1, (xs[1] - 1) * stride[1] + 1 + edge[0][0] + edge[0][1],
-                        (xs[2] - 1) * stride[0] + 1 + edge[1][0] + edge[1][1], xs[3]};
   const std::string name = n.op_name() + "/dilated_input";
   ValueId xd = L.add_step(n, name, OpType::kPad, pp, x, padded);
   OPNode conv = n;
