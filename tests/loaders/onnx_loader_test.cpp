@@ -124,3 +124,25 @@ TEST(OnnxLoader, ATensorShapeThatOverflowsIsRefusedNamingTheFile) {
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// Found by fuzz_onnx (CI): a node with neither a name nor an output was named by its first
+// output, read past the end of an empty list.
+TEST(OnnxLoader, ANodeWithoutNameOrOutputIsRefusedNamingTheFile) {
+  DPURUN_REQUIRE_SHARED(test::shared(kLeNet));
+  loaders::onnx::ModelProto m;
+  ASSERT_TRUE(m.ParseFromString(test::read_file(test::shared(kLeNet))));
+  auto* n = m.mutable_graph()->mutable_node(0);
+  n->clear_name();
+  n->clear_output();
+  Error e = load_error(m.SerializeAsString());
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidModel);
+  std::string what = e.what();
+  EXPECT_NE(what.find("model.onnx: node '(unnamed)'"), std::string::npos) << what;
+  EXPECT_NE(what.find("has no output"), std::string::npos) << what;
+}
+
+}  // namespace
+}  // namespace dpurun

@@ -36,8 +36,9 @@ class Lowering {
   graph::Graph run();
 
   [[noreturn]] void fail(const NodeProto& n, ErrorCode code, const std::string& what) const {
-    throw Error(code, source + ": node '" + (n.name().empty() ? n.output(0) : n.name()) + "' (" +
-                          n.op_type() + "): " + what);
+    // A node is named by its name, else its first output (a fuzzed node may have neither).
+    std::string label = !n.name().empty() ? n.name() : n.output_size() > 0 ? n.output(0) : "(unnamed)";
+    throw Error(code, source + ": node '" + label + "' (" + n.op_type() + "): " + what);
   }
   const AttributeProto* attr(const NodeProto& n, const std::string& name) const {
     for (const auto& a : n.attribute())

@@ -117,7 +117,7 @@ GraphDef expand_deploy_graph(const GraphDef& def, const std::string& source) {
     if (opos) add_fix(out, name, last, *opos);
   }
   for (auto& n : *out.mutable_node()) {
-    if (n.op() == "FixNeuron" && placeholder_fix.count(n.input(0))) continue;  // the fix itself
+    if (n.op() == "FixNeuron" && n.input_size() > 0 && placeholder_fix.count(n.input(0))) continue;  // the fix itself
     for (auto& input : *n.mutable_input()) {
       const std::string base = input.substr(0, input.find(':'));
       auto it = placeholder_fix.find(base);
