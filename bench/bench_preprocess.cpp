@@ -1,4 +1,4 @@
-// Preprocessing per CIFAR-10 image, stage by stage and whole, on the 10,000 test JPEGs, beside
+// Preprocessing per CIFAR-10 image, stage by stage (each beside its reference or OpenCV) and whole, on the 10,000 test JPEGs, beside
 // its baseline (the same steps as typical OpenCV code writes them: cvtColor, convertTo,
 // meanStdDev), in one run:
 //   build/release/bench/bench_preprocess [--benchmark_out=p.json --benchmark_out_format=json]
@@ -15,6 +15,7 @@
 #include "dpurun/dataset.h"
 #include "dpurun/manifest.h"
 #include "dpurun/runner.h"
+#include "data/preprocess.h"
 #include "shared_data.h"
 
 namespace {
@@ -57,9 +58,34 @@ void BM_Decode(benchmark::State& state) {
   });
 }
 
-void BM_PreprocessDecoded(benchmark::State& state) {  // colour conversion + standardisation
+// cv::imread, as the baseline and dpurun's fallback decode.
+void BM_DecodeOpenCV(benchmark::State& state) {
+  per_image(state, [](const Fixture& f, std::size_t i, float*, std::int8_t*) {
+    benchmark::DoNotOptimize(cv::imread(f.data->name(i), cv::IMREAD_COLOR));
+  });
+}
+
+cv::Mat header(const dpurun::Dataset::Pixels& p) {
+  return cv::Mat(p.height, p.width, CV_8UC(p.channels), const_cast<std::uint8_t*>(p.data.data()));
+}
+
+void BM_PreprocessDecoded(benchmark::State& state) {  // colour conversion + standardisation, by tables
   per_image(state, [](const Fixture& f, std::size_t i, float* x, std::int8_t*) {
     f.data->preprocess(i, f.decoded[i], f.manifest.preprocessing, kHwc, x);
+    benchmark::ClobberMemory();
+  });
+}
+
+void BM_PreprocessDecodedReference(benchmark::State& state) {  // the same in the reference loops
+  per_image(state, [](const Fixture& f, std::size_t i, float* x, std::int8_t*) {
+    dpurun::data::preprocess_image_reference(header(f.decoded[i]), "", f.manifest.preprocessing, kHwc, x);
+    benchmark::ClobberMemory();
+  });
+}
+
+void BM_PreprocessDecodedInt8(benchmark::State& state) {  // the same, quantized in the tables
+  per_image(state, [](const Fixture& f, std::size_t i, float*, std::int8_t* q) {
+    f.data->preprocess(i, f.decoded[i], f.manifest.preprocessing, kHwc, 6, q);
     benchmark::ClobberMemory();
   });
 }
@@ -77,9 +103,8 @@ void BM_Quantize(benchmark::State& state) {
 
 // The whole host path of one image for the int8 DPU input: decode, RGB, standardise, quantize.
 void BM_Pipeline(benchmark::State& state) {
-  per_image(state, [](const Fixture& f, std::size_t i, float* x, std::int8_t* q) {
-    f.data->load(i, f.manifest.preprocessing, kHwc, x);
-    dpurun::quantize_input(x, kElems, 6, q);
+  per_image(state, [](const Fixture& f, std::size_t i, float*, std::int8_t* q) {
+    f.data->load(i, f.manifest.preprocessing, kHwc, 6, q);
     benchmark::ClobberMemory();
   });
 }
@@ -102,7 +127,10 @@ void BM_PipelineOpenCVBaseline(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Decode)->UseRealTime();
+BENCHMARK(BM_DecodeOpenCV)->UseRealTime();
 BENCHMARK(BM_PreprocessDecoded)->UseRealTime();
+BENCHMARK(BM_PreprocessDecodedReference)->UseRealTime();
+BENCHMARK(BM_PreprocessDecodedInt8)->UseRealTime();
 BENCHMARK(BM_Quantize)->UseRealTime();
 BENCHMARK(BM_Pipeline)->UseRealTime()->Threads(1)->Threads(2);
 BENCHMARK(BM_PipelineOpenCVBaseline)->UseRealTime()->Threads(1)->Threads(2);

@@ -16,7 +16,7 @@ dir=$(realpath -m "${1:-build/sysroot-aarch64}")
 mirror=${DEBIAN_MIRROR:-$(scripts/lib/apt-sources.sh --mirror)}  # this machine's own mirror
 packages=(
   libstdc++-12-dev libgomp1
-  libopencv-dev
+  libopencv-dev libturbojpeg0-dev libspng-dev
   libprotobuf-dev libdnnl-dev libssl-dev libfmt-dev nlohmann-json3-dev libcli11-dev libhdf5-dev
   libgtest-dev libgmock-dev
 )

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libopencv-dev libprotobuf-dev protobuf-compiler
+  libturbojpeg0-dev libspng-dev  # the direct JPEG and PNG decoders (optional in CMake)
   libdnnl-dev ocl-icd-opencl-dev  # dnnl's CMake config asks for OpenCL, which the -dev only recommends
   nlohmann-json3-dev libcli11-dev libfmt-dev libssl-dev libhdf5-dev
   libgtest-dev libgmock-dev libbenchmark-dev

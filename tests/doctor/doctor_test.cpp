@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "data/decode.h"
 #include "dpurun/doctor.h"
 #include "support/test_env.h"
 
@@ -52,6 +53,10 @@ TEST(Doctor, WithoutADpuSaysSoAndWhatStillWorks) {
   ASSERT_NE(cpu, nullptr);
   EXPECT_NE(cpu->detail.find("cores"), std::string::npos);
   ASSERT_NE(find(r, "memory"), nullptr);
+  const DoctorCheck* dec = find(r, "image decoders");
+  ASSERT_NE(dec, nullptr);
+  EXPECT_EQ(dec->detail.find("TurboJPEG") != std::string::npos, data::have_turbojpeg()) << dec->detail;
+  EXPECT_EQ(dec->detail.find("libspng") != std::string::npos, data::have_spng()) << dec->detail;
 
   auto cli = test::run_cli("doctor --json " + (test::temp_dir() / "doctor.json").string());
   EXPECT_EQ(cli.exit_code, 1) << cli.output;  // not ready for --backend dpu

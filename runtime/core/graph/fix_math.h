@@ -70,7 +70,7 @@ inline AvgFactor dpu_average_factor(int kh, int kw) {
 // Float → int8 as the DPU takes its input: floor(x · scale + ½) in float, saturated to
 // [-128, 127], NaN → 0 (scale = 2^fix_point). The one implementation the runners' input
 // conversion and the fast Quantize kernel share; quantize_fix (in double) is its oracle. Written
-// without libm's floor so that it vectorizes.
+// without libm's floor so that it vectorizes (with -fno-trapping-math: runtime/CMakeLists.txt).
 inline void quantize_dpu_input(const float* x, std::size_t count, float scale, std::int8_t* out) {
   for (std::size_t i = 0; i < count; ++i) {
     float v = x[i] * scale + 0.5f;

@@ -7,8 +7,10 @@
 #include <random>
 #include <sstream>
 
+#include "data/decode.h"
 #include "data/preprocess.h"
 #include "dpurun/error.h"
+#include "dpurun/runner.h"
 
 namespace dpurun {
 namespace fs = std::filesystem;
@@ -276,6 +278,22 @@ void Dataset::load(std::size_t i, const Preprocessing& pre, const Shape& input_h
   }
 }
 
+void Dataset::load(std::size_t i, const Preprocessing& pre, const Shape& input_hwc, int fix_point,
+                   std::int8_t* out) const {
+  if (impl_->random) {
+    thread_local std::vector<float> x;
+    x.resize(static_cast<std::size_t>(element_count(input_hwc)));
+    load(i, pre, input_hwc, x.data());
+    return quantize_input(x.data(), x.size(), fix_point, out, pre.input_conversion);
+  }
+  if (impl_->pixels.empty()) {
+    data::preprocess_file_int8(impl_->names.at(i), pre, input_hwc, fix_point, out);
+  } else {
+    data::preprocess_rgb_chw_int8(impl_->pixels.data() + i * (kCifarRecord - 1), 32, 32,
+                                  impl_->names.at(i), pre, input_hwc, fix_point, out);
+  }
+}
+
 Dataset::Pixels Dataset::decode(std::size_t i, const Preprocessing& pre) const {
   if (impl_->random)
     throw Error(ErrorCode::kInvalidArgument, impl_->root + ": random inputs have no pixels to decode or cache; "
@@ -296,6 +314,12 @@ void Dataset::preprocess(std::size_t i, const Pixels& image, const Preprocessing
   // A header over the cached pixels: preprocess_image converts into new buffers, never in place.
   cv::Mat m(image.height, image.width, CV_8UC(image.channels), const_cast<std::uint8_t*>(image.data.data()));
   data::preprocess_image(m, impl_->names.at(i), pre, input_hwc, out);
+}
+
+void Dataset::preprocess(std::size_t i, const Pixels& image, const Preprocessing& pre, const Shape& input_hwc,
+                         int fix_point, std::int8_t* out) const {
+  cv::Mat m(image.height, image.width, CV_8UC(image.channels), const_cast<std::uint8_t*>(image.data.data()));
+  data::preprocess_image_int8(m, impl_->names.at(i), pre, input_hwc, fix_point, out);
 }
 
 }  // namespace dpurun

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/decode.h"
 #include "dpurun/error.h"
 #include "dpurun/model_info.h"
 
@@ -109,6 +110,18 @@ DoctorReport run_doctor(const std::string& model_file) {
     mem.fix = "under 0.5 GiB free: use fewer runner threads (--threads) and a smaller batch, or free memory";
   }
   checks.push_back(mem);
+  {
+    const bool jpeg = data::have_turbojpeg(), png = data::have_spng();
+    DoctorCheck dec{"image decoders", Status::kOk,
+                    fmt::format("JPEG: {}, PNG: {}, others: OpenCV", jpeg ? "TurboJPEG" : "OpenCV",
+                                png ? "libspng" : "OpenCV"),
+                    ""};
+    if (!jpeg || !png) {
+      dec.status = Status::kWarning;
+      dec.fix = "decoding through OpenCV alone is slower (same pixels): build with libturbojpeg0-dev and libspng-dev";
+    }
+    checks.push_back(dec);
+  }
   if (!r.machine.board.empty()) checks.push_back({"board", Status::kOk, r.machine.board, ""});
 
   r.dpu_ready = model_ok;

@@ -216,7 +216,7 @@ class Bench {
   }
 
   void preprocess(const Session& session, std::size_t i, const Dataset::Pixels& px, std::byte* dst) const {
-    write_input(session, dst, [&](float* x) { data_.preprocess(i, px, m_.preprocessing, session.hwc, x); });
+    preprocess_input(data_, i, px, m_, session, dst);
   }
 
   // The input cache, built once before the first point (outside every measurement).

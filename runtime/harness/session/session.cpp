@@ -30,7 +30,6 @@ Session open_session(const EvalSettings& s, const Manifest& manifest, const Data
     throw Error(ErrorCode::kUnsupported, s.model_file + ": input '" + in.name + "' has shape " +
                                              to_string(in.shape) + "; dpurun feeds NHWC images");
   session.hwc = Shape(in.shape.begin() + 1, in.shape.end());
-  session.conversion = manifest.preprocessing.input_conversion;
   session.input_elems = static_cast<std::size_t>(element_count(session.hwc));
   session.arithmetic = in.type == DataType::kFloat32 ? "float32"
                        : s.backend.name == "dpu"     ? "int8 (DPU)"
@@ -38,23 +37,20 @@ Session open_session(const EvalSettings& s, const Manifest& manifest, const Data
   return session;
 }
 
-void write_input(const Session& session, std::byte* dst,
-                 const std::function<void(float*)>& preprocess) {
-  if (session.input.type == DataType::kFloat32) {
-    preprocess(reinterpret_cast<float*>(dst));
-    return;
-  }
-  thread_local std::vector<float> x;
-  x.resize(session.input_elems);
-  preprocess(x.data());
-  quantize_input(x.data(), session.input_elems, session.input.fix_point.value_or(0),
-                 reinterpret_cast<std::int8_t*>(dst), session.conversion);
+void load_input(const Dataset& data, std::size_t index, const Manifest& manifest, const Session& session,
+                std::byte* dst) {
+  if (session.input.type == DataType::kFloat32)
+    return data.load(index, manifest.preprocessing, session.hwc, reinterpret_cast<float*>(dst));
+  data.load(index, manifest.preprocessing, session.hwc, session.input.fix_point.value_or(0),
+            reinterpret_cast<std::int8_t*>(dst));
 }
 
-void load_input(const Dataset& data, std::size_t index, const Manifest& manifest,
-                const Session& session, std::byte* dst) {
-  write_input(session, dst,
-              [&](float* x) { data.load(index, manifest.preprocessing, session.hwc, x); });
+void preprocess_input(const Dataset& data, std::size_t index, const Dataset::Pixels& pixels,
+                      const Manifest& manifest, const Session& session, std::byte* dst) {
+  if (session.input.type == DataType::kFloat32)
+    return data.preprocess(index, pixels, manifest.preprocessing, session.hwc, reinterpret_cast<float*>(dst));
+  data.preprocess(index, pixels, manifest.preprocessing, session.hwc, session.input.fix_point.value_or(0),
+                  reinterpret_cast<std::int8_t*>(dst));
 }
 
 }  // namespace dpurun

@@ -32,6 +32,10 @@ class Dataset {
   // throws Error naming the image when it cannot be read or does not fit that shape. A random
   // set writes input i: N(0, 1) values from a generator seeded with SEED and i.
   void load(std::size_t i, const Preprocessing& pre, const Shape& input_hwc, float* out) const;
+  // The same quantized to a model's int8 input at `fix_point` by pre.input_conversion: what
+  // quantize_input() makes of load()'s floats, in one step.
+  void load(std::size_t i, const Preprocessing& pre, const Shape& input_hwc, int fix_point,
+            std::int8_t* out) const;
 
   // load() in its two steps, to keep decoded images (a benchmark's input cache): 8-bit pixels as
   // decoded (BGR, or gray where `pre` asks for it; rows × columns × channels), then the rest.
@@ -43,6 +47,8 @@ class Dataset {
   Pixels decode(std::size_t i, const Preprocessing& pre) const;
   void preprocess(std::size_t i, const Pixels& image, const Preprocessing& pre, const Shape& input_hwc,
                   float* out) const;
+  void preprocess(std::size_t i, const Pixels& image, const Preprocessing& pre, const Shape& input_hwc,
+                  int fix_point, std::int8_t* out) const;
 
   struct Impl;
 
