@@ -5,11 +5,13 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <random>
 
 #include "graph/fix_math.h"
 #include "cpu/plan.h"
 #include "graph/graph.h"
+#include "graph/passes.h"
 
 namespace dpurun {
 namespace {
@@ -450,6 +452,89 @@ TEST(QuantizeFix, TiesSaturationAndNan) {
   EXPECT_EQ(fast[n - 1], 0.f) << "NaN input";
   EXPECT_EQ(ref[n - 1], 0.f) << "NaN input";
 }
+
+}  // namespace
+}  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+using namespace graph;
+
+// graph::fuse_int8_residuals: conv-fix then eltwise-fix ADD as one node gives the integers of
+// the two nodes, with both kernel sets; the residual is either the block's input (which the
+// convolution also reads: no sharing) or a value only the add reads (the output takes its
+// buffer). Fix points cover aligning either operand, rounding and saturating both steps.
+struct ResidualCase {
+  int fi, fw, fb, fc, fr, fo;
+  Activation conv_act, add_act;
+  bool residual_is_input;
+};
+
+class FusedResidualTest : public ::testing::TestWithParam<ResidualCase> {};
+
+TEST_P(FusedResidualTest, EqualsTheConvolutionThenTheAdd) {
+  const ResidualCase t = GetParam();
+  const int h = 6, w = 5, c = 8;
+  auto build = [&](bool fuse) {
+    auto ig = std::make_unique<IntGraph>(Shape{-1, h, w, c}, t.fi);
+    Graph& g = ig->g;
+    ValueId r = ig->x_int;
+    if (!t.residual_is_input) {  // a second value from the input, read only by the add
+      r = g.add_value("r", DataType::kInt8, {-1, h, w, c});
+      g.value(r).fix = FixInfo{t.fr};
+      Node u;
+      u.name = "rescale";
+      u.op = OpType::kUnary;
+      u.params = UnaryParams{};
+      u.inputs = {ig->x_int};
+      u.outputs = {r};
+      g.add_node(u);
+    }
+    ValueId y = g.add_value("conv_out", DataType::kInt8, {-1, h, w, c});
+    g.value(y).fix = FixInfo{t.fc};
+    Node conv;
+    conv.name = "conv";
+    conv.op = OpType::kConv2D;
+    ConvParams p;
+    p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = 1;
+    p.act.kind = t.conv_act;
+    p.has_bias = true;
+    conv.params = p;
+    conv.inputs = {ig->x_int, int8_constant(g, "w", {3, 3, c, c}, random_int8(9 * c * c, 41), t.fw),
+                   int8_constant(g, "b", {c}, random_int8(c, 42), t.fb)};
+    conv.outputs = {y};
+    g.add_node(conv);
+    Node add;
+    add.name = "add";
+    add.op = OpType::kBinary;
+    BinaryParams bp;
+    bp.act.kind = t.add_act;
+    add.params = bp;
+    add.inputs = {y, r};
+    ig->finish(add, {-1, h, w, c}, t.fo);
+    if (fuse) fuse_int8_residuals(g);
+    return ig;
+  };
+  auto plain = build(false), fused = build(true);
+  ASSERT_EQ(fused->g.nodes.size() + 1, plain->g.nodes.size()) << "the add was not fused";
+  auto x = random_int8(3 * h * w * c, 43);
+  const auto want = plain->run(x, 3, KernelChoice::kReference);
+  EXPECT_EQ(plain->run(x, 3, KernelChoice::kFast), want) << "unfused, fast kernels";
+  EXPECT_EQ(fused->run(x, 3, KernelChoice::kReference), want) << "fused, reference kernel";
+  EXPECT_EQ(fused->run(x, 3, KernelChoice::kFast), want) << "fused, fast kernel";
+  int saturated = 0, zero = 0;
+  for (auto v : want) saturated += v == 127 || v == -128, zero += v == 0;
+  EXPECT_GT(saturated + zero, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fix, FusedResidualTest,
+    ::testing::Values(ResidualCase{5, 6, 7, 4, 5, 3, Activation::kNone, Activation::kRelu, true},
+                      ResidualCase{5, 6, 7, 4, 6, 4, Activation::kNone, Activation::kRelu, false},
+                      ResidualCase{4, 7, 9, 5, 2, 2, Activation::kRelu, Activation::kNone, false},
+                      ResidualCase{6, 5, 8, 2, 6, 2, Activation::kNone, Activation::kNone, true},
+                      ResidualCase{3, 6, 12, 3, 3, 3, Activation::kNone, Activation::kRelu, false}));
 
 }  // namespace
 }  // namespace dpurun

@@ -102,6 +102,18 @@ inline double activate_fix(double v, graph::Activation a, int fix_out) {
   }
 }
 
+// Whether eltwise-fix ADD of a convolution's result (fix point a) and a residual (b) into
+// `out` fuses into the convolution (graph::fuse_int8_residuals): 8-bit DPU-rounded operands and
+// result, and shifts every kernel takes exactly.
+inline bool int8_residual_fits(const graph::FixInfo& a, const graph::FixInfo& b, const graph::FixInfo& out) {
+  auto dpu8 = [](const graph::FixInfo& f) {
+    return f.bit_width == 8 && f.is_signed && f.round == graph::RoundMode::kDpu;
+  };
+  const int m = std::max(a.fix_point, b.fix_point);
+  return dpu8(a) && dpu8(b) && dpu8(out) && m - a.fix_point <= 16 && m - b.fix_point <= 16 &&
+         out.fix_point <= m && m - out.fix_point <= 30;
+}
+
 }  // namespace dpurun::graph
 
 namespace dpurun::graph {

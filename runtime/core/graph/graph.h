@@ -82,6 +82,8 @@ struct ActivationParams {
 
 // Conv2D: inputs {x, weights HWIO, bias [O] (optional), residual (optional)}.
 // out = act(conv(x, w) + bias + residual).
+// In int8 (fuse_int8_residuals): the convolution's own int8 result, act(conv(x, w) + bias)
+// at `conv_fix`, then eltwise-fix ADD with the residual and `residual_act`, at the output's fix.
 // DepthwiseConv2D: weights [KH, KW, C, M], output channel c*M + m.
 struct ConvParams {
   int stride_h = 1, stride_w = 1;
@@ -90,6 +92,8 @@ struct ConvParams {
   ActivationParams act;
   bool has_bias = false;
   bool has_residual = false;
+  std::optional<FixInfo> conv_fix;   // int8 with a residual: the convolution's own result
+  ActivationParams residual_act;     // int8 with a residual: after the add
 };
 
 enum class PoolKind { kMax, kAverage };

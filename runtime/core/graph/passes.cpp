@@ -1,8 +1,10 @@
 #include "graph/passes.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "dpurun/error.h"
+#include "graph/fix_math.h"
 
 namespace dpurun::graph {
 namespace {
@@ -219,5 +221,52 @@ class Fuser {
 }  // namespace
 
 void fuse_for_inference(Graph& g) { Fuser(g).run(); }
+
+void fuse_int8_residuals(Graph& g) {
+  const std::vector<int> uses = g.use_counts();
+  std::vector<NodeId> producer(g.values.size(), kNone);
+  for (std::size_t i = 0; i < g.nodes.size(); ++i)
+    for (ValueId v : g.nodes[i].outputs) producer[static_cast<std::size_t>(v)] = static_cast<NodeId>(i);
+  auto is_output = [&](ValueId v) { return std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end(); };
+  auto int8_fix = [&](ValueId v) { return g.value(v).type == DataType::kInt8 && g.value(v).fix.has_value(); };
+  auto plain = [](Activation a) { return a == Activation::kNone || a == Activation::kRelu; };
+  std::vector<bool> dead(g.nodes.size(), false);
+  bool changed = false;
+  for (std::size_t j = 0; j < g.nodes.size(); ++j) {
+    const Node& add = g.nodes[j];
+    if (add.op != OpType::kBinary || add.inputs.size() != 2) continue;
+    const auto& bp = add.p<BinaryParams>();
+    if (bp.kind != BinaryKind::kAdd || !plain(bp.act.kind) || !int8_fix(add.outputs[0])) continue;
+    for (int side = 0; side < 2; ++side) {
+      const ValueId x = add.inputs[static_cast<std::size_t>(side)], r = add.inputs[static_cast<std::size_t>(1 - side)];
+      const NodeId pi = producer[static_cast<std::size_t>(x)];
+      if (pi == kNone || dead[static_cast<std::size_t>(pi)] || uses[static_cast<std::size_t>(x)] != 1 || is_output(x)) continue;
+      Node& conv = g.nodes[static_cast<std::size_t>(pi)];
+      if (conv.op != OpType::kConv2D) continue;
+      auto& cp = conv.p<ConvParams>();
+      // The residual cannot depend on x (only the add reads x): finalize() below orders its
+      // producer before the convolution.
+      if (cp.has_residual || !plain(cp.act.kind) || !int8_fix(x) || !int8_fix(r) || g.value(r).is_constant() ||
+          g.value(r).shape != g.value(x).shape ||
+          !int8_residual_fits(*g.value(x).fix, *g.value(r).fix, *g.value(add.outputs[0]).fix))
+        continue;
+      cp.has_residual = true;
+      cp.conv_fix = g.value(x).fix;
+      cp.residual_act = bp.act;
+      conv.inputs.push_back(r);
+      conv.outputs = add.outputs;
+      conv.name = add.name;
+      dead[j] = true;
+      changed = true;
+      break;
+    }
+  }
+  if (!changed) return;
+  std::vector<Node> kept;
+  for (std::size_t i = 0; i < g.nodes.size(); ++i)
+    if (!dead[i]) kept.push_back(std::move(g.nodes[i]));
+  g.nodes = std::move(kept);
+  g.finalize();
+}
 
 }  // namespace dpurun::graph

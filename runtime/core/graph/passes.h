@@ -11,4 +11,10 @@ namespace dpurun::graph {
 // the Conv2D that produces one of its operands.
 void fuse_for_inference(Graph& g);
 
+// After lowering to integers: an int8 eltwise-fix ADD (no activation, or relu) whose operand is
+// an int8 Conv2D's output read by nothing else becomes that convolution's residual
+// (ConvParams::conv_fix), its other operand then computed before the convolution — the DPU's
+// conv-then-add in one kernel, the same integers.
+void fuse_int8_residuals(Graph& g);
+
 }  // namespace dpurun::graph

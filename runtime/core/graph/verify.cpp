@@ -59,6 +59,9 @@ Shape infer_shape(const Graph& g, const Node& n) {
                 window_out(g, n, x[2], w[1], p.stride_w, p.dilation_w, p.pad_left, p.pad_right), oc};
       if (p.has_residual && !same_dims(in_shape(g, n, n.inputs.size() - 1), out))
         bad(g, n, "residual " + to_string(in_shape(g, n, n.inputs.size() - 1)) + " does not match output " + to_string(out));
+      if (p.has_residual && g.value(n.outputs[0]).type == DataType::kInt8 &&
+          (!p.conv_fix || !g.value(n.inputs.back()).fix))
+        bad(g, n, "an int8 residual needs the convolution's own fix point and the residual's");
       return out;
     }
     case OpType::kPool: {

@@ -50,7 +50,10 @@ namespace {
 // Fuses ops for inference and lowers fix ops to the DPU's integer arithmetic.
 graph::Graph finish(graph::Graph g, const LoadOptions& options) {
   graph::fuse_for_inference(g);
-  if (graph::has_fix_ops(g) && !options.fix_in_float) graph::lower_fix_to_integer(g);
+  if (graph::has_fix_ops(g) && !options.fix_in_float) {
+    graph::lower_fix_to_integer(g);
+    graph::fuse_int8_residuals(g);
+  }
   graph::verify(g);  // every loader's shapes against one rule per op, before kernels trust them
   return g;
 }

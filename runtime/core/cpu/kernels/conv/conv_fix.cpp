@@ -13,6 +13,8 @@ namespace {
 
 // conv2d-fix, depthwise-conv2d-fix and the fully connected layer:
 // out = saturate(round(act((Σ x·w + b · 2^(fi+fw−fb)) · 2^−(fi+fw−fo)))).
+// With a fused residual (graph::fuse_int8_residuals) that is the convolution's own result at
+// its own fix point, then eltwise-fix ADD with the residual as add_fix.cpp computes it.
 class ConvFix : public Kernel {
  public:
   explicit ConvFix(const KernelArgs& a)
@@ -21,6 +23,17 @@ class ConvFix : public Kernel {
         out_(static_cast<std::int8_t*>(a.output)),
         fo_(out_fix(a)),
         s_(a) {
+    if (a.node.op == graph::OpType::kConv2D && a.node.p<graph::ConvParams>().has_residual) {
+      const auto& p = a.node.p<graph::ConvParams>();
+      fo_ = *p.conv_fix;
+      fadd_ = out_fix(a);
+      residual_ = static_cast<const std::int8_t*>(a.inputs.back());
+      residual_act_ = p.residual_act.kind;
+      const int fa = fo_.fix_point, fb = fix_of(a, a.inputs.size() - 1).fix_point, fm = std::max(fa, fb);
+      shift_a_ = std::int64_t{1} << (fm - fa);
+      shift_b_ = std::int64_t{1} << (fm - fb);
+      add_scale_ = std::ldexp(1.0, fadd_.fix_point - fm);
+    }
     const int fi = fix_of(a, 0).fix_point, fw = fix_of(a, 1).fix_point;
     scale_ = std::ldexp(1.0, fo_.fix_point - fi - fw);
     depthwise_ = a.node.op == graph::OpType::kDepthwiseConv2D;
@@ -65,7 +78,14 @@ class ConvFix : public Kernel {
             }
             double v = (double(acc) + (bias_.empty() ? 0.0 : bias_[static_cast<std::size_t>(o)])) * scale_;
             v = activate_fix(v, act_, fo_.fix_point);
-            out_[((n * oh_ + oy) * ow_ + ox) * oc_ + o] = static_cast<std::int8_t>(quantize_fix(v, fo_));
+            const std::int64_t at = ((n * oh_ + oy) * ow_ + ox) * oc_ + o;
+            const double q = quantize_fix(v, fo_);
+            if (!residual_) {
+              out_[at] = static_cast<std::int8_t>(q);
+              continue;
+            }
+            const double sum = double(static_cast<std::int64_t>(q) * shift_a_ + residual_[at] * shift_b_) * add_scale_;
+            out_[at] = static_cast<std::int8_t>(quantize_fix(activate_fix(sum, residual_act_, fadd_.fix_point), fadd_));
           }
   }
 
@@ -84,8 +104,14 @@ class ConvFix : public Kernel {
   const std::int8_t* x_;
   const std::int8_t* w_;
   std::int8_t* out_;
-  graph::FixInfo fo_;
+  graph::FixInfo fo_;  // the convolution's own result
   double scale_ = 1;
+  // A fused residual: read at each output's index (the output may share its buffer).
+  const std::int8_t* residual_ = nullptr;
+  graph::FixInfo fadd_;
+  graph::Activation residual_act_ = graph::Activation::kNone;
+  std::int64_t shift_a_ = 1, shift_b_ = 1;
+  double add_scale_ = 1;
   std::vector<double> bias_;
   ConvShape s_;
 };

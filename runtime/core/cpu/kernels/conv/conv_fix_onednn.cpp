@@ -1,12 +1,19 @@
 // Integer convolutions and fully connected layers on oneDNN, bit-exact with the DPU.
 //
-// Fused path: oneDNN writes int8 directly, computing RNE(2^-k · (acc + B + ½)) in float with
-// relu as a post-op. With t = acc + B an integer and k ≥ 1, t·2^-k + 2^-(k+1) is never a tie,
-// and rounding it to nearest gives floor(t·2^-k + ½) = DPU_ROUND(t·2^-k); every step is exact
-// in float while |t| + 1 < 2^23, which is checked per channel from the weights at plan time.
-// Otherwise (other activations or round modes, larger sums): oneDNN computes the exact s32
-// accumulation and the requantization runs over it here.
+// Fused path: oneDNN writes int8 directly, computing RNE(2^-k · (acc + B + δ)) in float with
+// relu as a post-op. B is the bias in the accumulator's scale, on a grid of 2^-f where the bias
+// is f bits finer than the product (vai_q_tensorflow's TF1 models), and δ = 2^-(f+1), half of
+// that grid's step, where k + f ≥ 1 (else 0: the value is an integer). With t = acc + B on the
+// grid, (t + δ)·2^-k is never a tie, and rounding it to nearest gives floor(t·2^-k + ½) =
+// DPU_ROUND(t·2^-k); every step is exact in float while (|t| + 1)·2^(f+1) ≤ 2^24, which is
+// checked per channel from the weights at plan time. Otherwise (other activations or round
+// modes, larger sums): oneDNN computes the exact s32 accumulation and the requantization runs
+// over it here.
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+
+#include "dpurun/error.h"
 
 #include "graph/fix_math.h"
 #include "cpu/kernels/kernels.h"
@@ -27,6 +34,19 @@ class ConvFix : public Kernel {
  public:
   explicit ConvFix(const KernelArgs& a) : stream_(engine()), out_(static_cast<std::int8_t*>(a.output)) {
     fo_ = *a.graph.value(a.node.outputs[0]).fix;
+    if (a.node.op == graph::OpType::kConv2D && a.node.p<graph::ConvParams>().has_residual) {
+      // A fused residual: fo_ is the convolution's own result, then eltwise-fix ADD.
+      const auto& p = a.node.p<graph::ConvParams>();
+      fadd_ = fo_;
+      fo_ = *p.conv_fix;
+      residual_ = static_cast<const std::int8_t*>(a.inputs.back());
+      residual_in_place_ = a.output_aliases_input;
+      const int fa = fo_.fix_point, fb = fix_of(a, a.inputs.size() - 1).fix_point, fm = std::max(fa, fb);
+      add_a_ = fm - fa, add_b_ = fm - fb;
+      add_rq_ = {fm - fadd_.fix_point, -128, 127, p.residual_act.kind};
+      if (!graph::int8_residual_fits(fo_, fix_of(a, a.inputs.size() - 1), fadd_))
+        throw Error(ErrorCode::kInternal, a.node.name + ": a fused int8 residual add with fix points it does not take");
+    }
     const int fi = fix_of(a, 0).fix_point, fw = fix_of(a, 1).fix_point;
     scale_ = std::ldexp(1.0, fo_.fix_point - fi - fw);
     const int shift = fi + fw - fo_.fix_point;
@@ -44,20 +64,33 @@ class ConvFix : public Kernel {
       double m = std::ldexp(1.0, bias_shift);
       for (std::int64_t o = 0; o < channels_; ++o) bias_[static_cast<std::size_t>(o)] = b[o] * m;
     }
-    fused_ = fo_.round == graph::RoundMode::kDpu && fo_.bit_width == 8 && fo_.is_signed &&
-             bias_shift >= 0 && shift >= -20 && shift <= 30 &&
+    const int finer = bias_shift < 0 ? -bias_shift : 0;
+    fused_ = fo_.round == graph::RoundMode::kDpu && fo_.bit_width == 8 && fo_.is_signed && finer <= 16 &&
+             shift >= -20 && shift <= 30 &&
              (act_ == graph::Activation::kNone || act_ == graph::Activation::kRelu) &&
-             sums_fit_float(a);
+             sums_fit_float(a, finer);
     const dt dst_type = fused_ ? dt::s8 : dt::s32;
     dnnl::primitive_attr attr;
     if (fused_) {
       attr.set_output_scales(0, {static_cast<float>(scale_)});
       dnnl::post_ops ops;
       if (act_ == graph::Activation::kRelu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+      if (residual_) {
+        // The convolution's int8 result (rounded, saturated), then the add in the output's
+        // scale: t·2^-k + δ with t = q·2^a + r·2^b (the residual r summed from the output
+        // buffer) and δ = 2^-(k+1) where the add rounds (k ≥ 1); relu; RNE. Exact in float,
+        // and not a tie, as above.
+        ops.append_eltwise(1.f, dnnl::algorithm::eltwise_round, 0.f, 0.f);
+        ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, act_ == graph::Activation::kRelu ? 0.f : -128.f, 127.f);
+        const float delta = add_rq_.shift >= 1 ? std::ldexp(1.f, -(add_rq_.shift + 1)) : 0.f;
+        ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, std::ldexp(1.f, -(add_rq_.shift - add_a_)), delta);
+        ops.append_sum(std::ldexp(1.f, -(add_rq_.shift - add_b_)));
+        if (add_rq_.act == graph::Activation::kRelu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+      }
       attr.set_post_ops(ops);
       fused_bias_.resize(bias_.size());
-      for (std::size_t o = 0; o < bias_.size(); ++o)
-        fused_bias_[o] = static_cast<float>(bias_[o] + (shift >= 1 ? 0.5 : 0.0));
+      const double delta = shift + finer >= 1 ? std::ldexp(1.0, -(finer + 1)) : 0.0;
+      for (std::size_t o = 0; o < bias_.size(); ++o) fused_bias_[o] = static_cast<float>(bias_[o] + delta);
     }
     memory::desc bias_md({channels_}, dt::f32, tag::x);
     const memory::desc user_w_md = graph_weights(a, dt::s8);
@@ -119,24 +152,26 @@ class ConvFix : public Kernel {
     }
   }
 
-  // Whether |acc + B| + 1 < 2^23 for every output channel, whatever the int8 input.
-  bool sums_fit_float(const KernelArgs& a) const {
+  // Whether (|acc + B| + 1)·2^(finer+1) ≤ 2^24 for every output channel, whatever the int8 input.
+  bool sums_fit_float(const KernelArgs& a, int finer) const {
     const auto* w = static_cast<const std::int8_t*>(a.inputs[1]);
     const std::int64_t total = element_count(a.input_shapes[1]);
     std::vector<std::int64_t> abs_sum(static_cast<std::size_t>(channels_), 0);
     // Output channels are the innermost weight index for HWIO, [KH, KW, C, M] and [K, M].
     for (std::int64_t i = 0; i < total; ++i) abs_sum[static_cast<std::size_t>(i % channels_)] += std::abs(int{w[i]});
     for (std::size_t o = 0; o < abs_sum.size(); ++o)
-      if (abs_sum[o] * 128 + static_cast<std::int64_t>(std::abs(bias_[o])) + 1 >= (std::int64_t{1} << 23))
+      if (abs_sum[o] * 128 + static_cast<std::int64_t>(std::ceil(std::abs(bias_[o]))) + 1 >= (std::int64_t{1} << (23 - finer)))
         return false;
     return true;
   }
 
   void run() override {
+    if (residual_ && fused_ && !residual_in_place_) std::memcpy(out_, residual_, static_cast<std::size_t>(count_));
     scratchpad_.add_to(args_);
     prim_.execute(stream_, args_);
     stream_.wait();
     if (fused_) return;
+    if (residual_) return requantize_and_add();
     const std::int64_t rows = count_ / channels_;
     if (integer_) {
 #pragma omp parallel for schedule(static)
@@ -158,6 +193,25 @@ class ConvFix : public Kernel {
       }
   }
 
+  // The unfused path with a residual: each sum requantized to the convolution's int8 result,
+  // then added to the residual as add_fix does, in one pass.
+  void requantize_and_add() {
+    const std::int64_t rows = count_ / channels_;
+#pragma omp parallel for schedule(static)
+    for (std::int64_t r = 0; r < rows; ++r)
+      for (std::int64_t o = 0; o < channels_; ++o) {
+        const std::int64_t i = r * channels_ + o;
+        std::int64_t q;
+        if (integer_) {
+          q = requant_((std::int64_t{acc_[static_cast<std::size_t>(i)]} << finer_) + bias_i_[static_cast<std::size_t>(o)]);
+        } else {
+          double v = (double(acc_[static_cast<std::size_t>(i)]) + bias_[static_cast<std::size_t>(o)]) * scale_;
+          q = static_cast<std::int64_t>(quantize_fix(activate_fix(v, act_, fo_.fix_point), fo_));
+        }
+        out_[i] = static_cast<std::int8_t>(add_rq_((q << add_a_) + (std::int64_t{residual_[i]} << add_b_)));
+      }
+  }
+
  private:
   dnnl::stream stream_;
   dnnl::primitive prim_;
@@ -176,6 +230,12 @@ class ConvFix : public Kernel {
   graph::Activation act_ = graph::Activation::kNone;
   double scale_ = 1;
   std::int64_t count_ = 0, channels_ = 1;
+  // A fused residual (graph::fuse_int8_residuals): fo_ is then the convolution's own result.
+  const std::int8_t* residual_ = nullptr;
+  bool residual_in_place_ = false;
+  graph::FixInfo fadd_;
+  int add_a_ = 0, add_b_ = 0;  // the shifts aligning the two operands
+  graph::IntegerRequant add_rq_;
 };
 
 }  // namespace
