@@ -2,9 +2,13 @@
 // same real images, in one run: dpurun float (float_frozen.pb), dpurun int8 emulation
 // (quantize_eval_model.pb), OpenCV dnn (float_frozen.pb):
 //   build/release/bench/bench_executors [--benchmark_format=json]
-// Batch 1 and 32, 1 and 2 threads; counters give images/s and GFLOP/s (int8: GOP/s).
+// Batch 1 and 32, 1 and 2 threads; counters give images/s and GFLOP/s (int8: GOP/s), and for
+// dpurun the median time of one run (p50_ms: at batch 1, the single-stream latency) and the
+// share of it in the convolution kernels (conv_share).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <opencv2/core.hpp>
@@ -61,14 +65,29 @@ void run_dpurun(benchmark::State& state, const std::string& variant) {
   auto model = dpurun::Model::load(
       f.manifest.model_file(variant),
       dpurun::ModelOptions{{f.manifest.input_name}, {f.manifest.output_name}, {}});
-  dpurun::CpuExecutor exec(model, dpurun::CpuOptions{threads, dpurun::KernelChoice::kFast});
+  dpurun::CpuExecutor exec(model, dpurun::CpuOptions{threads, dpurun::KernelChoice::kFast, true});
   std::vector<float> out(static_cast<std::size_t>(batch) * 10);
   exec.run(f.images.data(), out.data(), batch);  // warm-up: plans this batch size
+  const dpurun::KernelTimes warmup = exec.kernel_times();
+  std::vector<double> ms;
   for (auto _ : state) {
+    const auto t = std::chrono::steady_clock::now();
     exec.run(f.images.data(), out.data(), batch);
     benchmark::DoNotOptimize(out.data());
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count());
   }
   report(state, batch, model.flops_per_image());
+  std::nth_element(ms.begin(), ms.begin() + long(ms.size() / 2), ms.end());
+  state.counters["p50_ms"] = ms[ms.size() / 2];
+  // The split: the share of the runs' time in the convolution kernels (fused residual adds and
+  // requantization included), the rest being every other kernel and the copies in and out.
+  const dpurun::KernelTimes t = exec.kernel_times();
+  double conv = 0;
+  for (const auto& [name, seconds] : t.seconds_by_kernel)
+    if (name.find("conv") != std::string::npos) conv += seconds;
+  for (const auto& [name, seconds] : warmup.seconds_by_kernel)
+    if (name.find("conv") != std::string::npos) conv -= seconds;
+  state.counters["conv_share"] = conv / (t.run_seconds - warmup.run_seconds);
 }
 
 void BM_DpurunFloat(benchmark::State& state) { run_dpurun(state, "float"); }

@@ -88,3 +88,42 @@ TEST(Int8Input, TheInputQuantizerMatchesTheOracle) {
 
 }  // namespace
 }  // namespace dpurun
+
+namespace dpurun {
+namespace {
+
+// CpuOptions::profile: each kernel's time over the runs, within the runs' own time, and the same
+// outputs as without it.
+TEST(KernelTimes, AProfiledExecutorSaysWhereItsRunsWent) {
+  auto path = test::shared("models/lenet-cifar10-vck190/LeNet_int.xmodel");
+  DPURUN_REQUIRE_SHARED(path);
+  const Model model = Model::load(path);
+  CpuExecutor plain(model, CpuOptions{1, KernelChoice::kFast});
+  CpuExecutor profiled(model, CpuOptions{1, KernelChoice::kFast, true});
+  EXPECT_TRUE(plain.kernel_times().seconds_by_kernel.empty());
+  EXPECT_EQ(profiled.kernel_times().runs, 0);
+  const int batch = 3;
+  std::vector<float> x(static_cast<std::size_t>(profiled.input_elements()) * batch, 0.25f);
+  std::vector<float> a(static_cast<std::size_t>(profiled.output_elements()) * batch), b(a.size());
+  for (int r = 0; r < 4; ++r) profiled.run(x.data(), a.data(), batch);
+  plain.run(x.data(), b.data(), batch);
+  EXPECT_EQ(a, b);
+  const KernelTimes t = profiled.kernel_times();
+  EXPECT_EQ(t.runs, 4);
+  ASSERT_FALSE(t.seconds_by_kernel.empty());
+  double sum = 0;
+  bool conv = false;
+  for (std::size_t i = 0; i < t.seconds_by_kernel.size(); ++i) {
+    const auto& [name, seconds] = t.seconds_by_kernel[i];
+    EXPECT_GE(seconds, 0) << name;
+    if (i > 0) EXPECT_LE(seconds, t.seconds_by_kernel[i - 1].second) << "largest first";
+    sum += seconds;
+    conv |= name.find("conv int8") != std::string::npos;
+  }
+  EXPECT_TRUE(conv) << "LeNet's convolutions are int8 kernels";
+  EXPECT_GT(sum, 0);
+  EXPECT_LE(sum, t.run_seconds);
+}
+
+}  // namespace
+}  // namespace dpurun

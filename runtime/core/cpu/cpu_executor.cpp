@@ -73,7 +73,7 @@ cpu::Plan& CpuExecutor::Impl::plan(int batch) {
   if (batch < 1) throw Error(ErrorCode::kInvalidArgument, "batch must be at least 1");
   set_threads(options);
   auto& p = plans[batch];
-  if (!p) p = std::make_unique<cpu::Plan>(model.graph(), batch, options.kernels);
+  if (!p) p = std::make_unique<cpu::Plan>(model.graph(), batch, options.kernels, options.profile);
   return *p;
 }
 
@@ -85,6 +85,22 @@ void CpuExecutor::run(const std::int8_t* input, float* output, int batch) {
   if (!impl_->int8_fix_point)
     throw Error(ErrorCode::kInvalidArgument, impl_->model.path() + ": this model takes float input, not int8");
   impl_->plan(batch).run(input, output);
+}
+
+KernelTimes CpuExecutor::kernel_times() const {
+  KernelTimes t;
+  std::map<std::string, double> by_kernel;
+  for (const auto& entry : impl_->plans) {
+    const cpu::Plan* p = entry.second.get();
+    for (std::size_t i = 0; i < p->step_kernels().size(); ++i) by_kernel[p->step_kernels()[i]] += p->step_seconds()[i];
+    t.run_seconds += p->run_seconds();
+    t.runs += p->runs();
+  }
+  t.seconds_by_kernel.assign(by_kernel.begin(), by_kernel.end());
+  std::sort(t.seconds_by_kernel.begin(), t.seconds_by_kernel.end(),
+            [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (t.runs == 0) t.seconds_by_kernel.clear();
+  return t;
 }
 
 }  // namespace dpurun

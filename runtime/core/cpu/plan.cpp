@@ -1,6 +1,7 @@
 #include "cpu/plan.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -41,7 +42,7 @@ std::optional<std::size_t> int8_input_node(const graph::Graph& g) {
   return readers[0];
 }
 
-Plan::Plan(const graph::Graph& g, int batch, KernelChoice kernels) {
+Plan::Plan(const graph::Graph& g, int batch, KernelChoice kernels, bool profile) : profile_(profile) {
   if (g.inputs.size() != 1 || g.outputs.empty())
     throw Error(ErrorCode::kUnsupported, g.source + ": models with " +
                                              std::to_string(g.inputs.size()) +
@@ -81,7 +82,9 @@ Plan::Plan(const graph::Graph& g, int batch, KernelChoice kernels) {
       throw Error(ErrorCode::kUnsupported, g.source + ": node '" + node.name + "' (" +
                                                graph::to_string(node.op) + ") has no CPU kernel");
     steps_.push_back(kernel->make(args));
+    step_kernels_.push_back(kernel->name);
   }
+  step_seconds_.assign(steps_.size(), 0.0);
   scratchpad_.allocate();
   if (auto q = int8_input_node(g)) {
     const graph::Value& qv = g.value(g.nodes[*q].outputs[0]);
@@ -96,18 +99,41 @@ Plan::Plan(const graph::Graph& g, int batch, KernelChoice kernels) {
   output_bytes_ = static_cast<std::size_t>(element_count(g.value(out).shape, batch)) * sizeof(float);
 }
 
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+}  // namespace
+
+// Every step but `skip` (steps_.size(): none), timed where profiling.
+void Plan::run_steps(std::size_t skip) {
+  for (std::size_t i = 0; i < steps_.size(); ++i) {
+    if (i == skip) continue;
+    if (!profile_) {
+      steps_[i]->run();
+      continue;
+    }
+    const auto t = std::chrono::steady_clock::now();
+    steps_[i]->run();
+    step_seconds_[i] += seconds_since(t);
+  }
+}
+
 void Plan::run(const float* input, float* output) {
+  const auto t = std::chrono::steady_clock::now();
   std::memcpy(input_, input, input_bytes_);
-  for (auto& k : steps_) k->run();
+  run_steps(steps_.size());
   std::memcpy(output, output_, output_bytes_);
+  if (profile_) run_seconds_ += seconds_since(t), ++runs_;
 }
 
 void Plan::run(const std::int8_t* input, float* output) {
   if (!int8_fix_point_) throw Error(ErrorCode::kInternal, "this plan takes float input");
+  const auto t = std::chrono::steady_clock::now();
   std::memcpy(int8_input_, input, int8_bytes_);
-  for (std::size_t i = 0; i < steps_.size(); ++i)
-    if (i != int8_step_) steps_[i]->run();
+  run_steps(int8_step_);
   std::memcpy(output, output_, output_bytes_);
+  if (profile_) run_seconds_ += seconds_since(t), ++runs_;
 }
 
 }  // namespace dpurun::cpu

@@ -17,7 +17,7 @@ std::optional<std::size_t> int8_input_node(const graph::Graph& g);
 
 class Plan {
  public:
-  Plan(const graph::Graph& g, int batch, KernelChoice kernels);
+  Plan(const graph::Graph& g, int batch, KernelChoice kernels, bool profile = false);
 
   // Copies `input` in, runs every kernel, copies the first output out.
   void run(const float* input, float* output);
@@ -30,7 +30,20 @@ class Plan {
 
   std::size_t scratchpad_bytes() const { return scratchpad_.bytes(); }
 
+  // With profiling: each step's kernel name and its time summed over the runs, and the runs'.
+  const std::vector<const char*>& step_kernels() const { return step_kernels_; }
+  const std::vector<double>& step_seconds() const { return step_seconds_; }
+  double run_seconds() const { return run_seconds_; }
+  std::int64_t runs() const { return runs_; }
+
  private:
+  void run_steps(std::size_t skip);
+
+  bool profile_ = false;
+  std::vector<const char*> step_kernels_;
+  std::vector<double> step_seconds_;
+  double run_seconds_ = 0;
+  std::int64_t runs_ = 0;
   std::vector<AlignedBytes> blocks_;
   Scratchpad scratchpad_;  // before steps_: kernels hold its address
   std::vector<std::unique_ptr<Kernel>> steps_;

@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "dpurun/model.h"
 
@@ -21,6 +24,15 @@ int default_cpu_threads();
 struct CpuOptions {
   int threads = 0;  // 0: default_cpu_threads()
   KernelChoice kernels = KernelChoice::kFast;
+  bool profile = false;  // time each kernel (CpuExecutor::kernel_times)
+};
+
+// Where a profiled executor's runs went: per kernel (e.g. "onednn conv int8"), the wall time of
+// its steps summed over every run, and of the runs themselves (copies in and out included).
+struct KernelTimes {
+  std::vector<std::pair<std::string, double>> seconds_by_kernel;  // largest first
+  double run_seconds = 0;
+  std::int64_t runs = 0;
 };
 
 class CpuExecutor {
@@ -45,6 +57,9 @@ class CpuExecutor {
   // The same run from int8 input at int8_input_fix_point(), with no float round trip: the values
   // go straight to the Quantize's output. Throws Error where int8_input_fix_point() is nullopt.
   void run(const std::int8_t* input, float* output, int batch);
+
+  // With CpuOptions::profile: the time of every run so far, by kernel; else empty.
+  KernelTimes kernel_times() const;
 
  private:
   struct Impl;
