@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 out="${1:-build/bench-results/$(date -u +%Y%m%dT%H%M%SZ)}"
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target bench_executors bench_pool bench_preprocess bench_kernels
+cmake --build --preset release --target bench_executors bench_pool bench_preprocess bench_kernels bench_models
 mkdir -p "$out"
-for b in bench_preprocess bench_kernels bench_pool bench_executors; do
+for b in bench_preprocess bench_kernels bench_pool bench_executors bench_models; do
   echo "== $b"
   "build/release/bench/$b" --benchmark_out="$out/$b.json" --benchmark_out_format=json
 done
