@@ -2,7 +2,8 @@
 // same real images, in one run: dpurun float (float_frozen.pb), dpurun int8 emulation
 // (quantize_eval_model.pb), OpenCV dnn (float_frozen.pb):
 //   build/release/bench/bench_executors [--benchmark_format=json]
-// Batch 1 and 32, 1 and 2 threads; counters give images/s and GFLOP/s (int8: GOP/s), and for
+// Batch 1 and 32, 1 and 2 threads, and two single-thread runners side by side (the rows
+// ending threads:2 after threads:1); counters give images/s and GFLOP/s (int8: GOP/s), and for
 // dpurun the median time of one run (p50_ms: at batch 1, the single-stream latency) and the
 // share of it in the convolution kernels (conv_share).
 #include <benchmark/benchmark.h>
@@ -52,10 +53,11 @@ const Fixture& fixture() {
 
 void report(benchmark::State& state, int batch, double flops) {
   state.SetItemsProcessed(state.iterations() * batch);
-  state.counters["images/s"] =
-      benchmark::Counter(double(batch), benchmark::Counter::kIsIterationInvariantRate);
+  // Rate counters are summed over a row's threads, each rated over every thread's iterations.
+  const double per_thread = double(batch) / state.threads();
+  state.counters["images/s"] = benchmark::Counter(per_thread, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["GFLOP/s"] =
-      benchmark::Counter(double(batch) * flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+      benchmark::Counter(per_thread * flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void run_dpurun(benchmark::State& state, const std::string& variant) {
@@ -77,6 +79,7 @@ void run_dpurun(benchmark::State& state, const std::string& variant) {
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count());
   }
   report(state, batch, model.flops_per_image());
+  if (state.thread_index() != 0) return;  // counters are summed over threads: one thread's
   std::nth_element(ms.begin(), ms.begin() + long(ms.size() / 2), ms.end());
   state.counters["p50_ms"] = ms[ms.size() / 2];
   // The split: the share of the runs' time in the convolution kernels (fused residual adds and
@@ -132,8 +135,16 @@ void args(benchmark::internal::Benchmark* b) {
   b->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 }
 
+// As `dpurun bench --threads 2` runs: two runners, each an executor of one thread, side by side.
+void runners(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"batch", "threads"})->Args({32, 1})->Threads(2);
+  b->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+}
+
 BENCHMARK(BM_DpurunFloat)->Apply(args);
 BENCHMARK(BM_DpurunInt8)->Apply(args);
+BENCHMARK(BM_DpurunFloat)->Apply(runners);
+BENCHMARK(BM_DpurunInt8)->Apply(runners);
 BENCHMARK(BM_OpenCvDnn)->Apply(args);
 BENCHMARK(BM_ModelLoad)->Unit(benchmark::kMillisecond)->UseRealTime();
 
