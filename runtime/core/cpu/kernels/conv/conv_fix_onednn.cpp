@@ -180,48 +180,25 @@ class ConvFix : public Kernel {
     prim_.execute(stream_, args_);
     stream_.wait();
     if (fused_) return;
-    if (residual_) return requantize_and_add();
-    const std::int64_t rows = count_ / channels_;
-    if (integer_) {
-#pragma omp parallel for schedule(static)
-      for (std::int64_t r = 0; r < rows; ++r) {
-        const std::int32_t* acc = acc_.data() + r * channels_;
-        std::int8_t* out = out_ + r * channels_;
-        for (std::int64_t o = 0; o < channels_; ++o)
-          out[o] = static_cast<std::int8_t>(
-              requant_((std::int64_t{acc[o]} << finer_) + bias_i_[static_cast<std::size_t>(o)]));
-      }
-      return;
-    }
-#pragma omp parallel for schedule(static)
-    for (std::int64_t r = 0; r < rows; ++r)
-      for (std::int64_t o = 0; o < channels_; ++o) {
-        std::int64_t i = r * channels_ + o;
-        double v = (double(acc_[static_cast<std::size_t>(i)]) + bias_[static_cast<std::size_t>(o)]) * scale_;
-        out_[i] = static_cast<std::int8_t>(quantize_fix(activate_fix(v, act_, fo_.fix_point), fo_));
-      }
-  }
-
-  // The unfused path with a residual: each sum requantized to the convolution's int8 result,
-  // then added to the residual as add_fix does, in one pass.
-  void requantize_and_add() {
+    // Each exact sum requantized to the convolution's int8 result; with a residual, then added
+    // to it as add_fix does, in the same pass.
     const std::int64_t rows = count_ / channels_;
 #pragma omp parallel for schedule(static)
     for (std::int64_t r = 0; r < rows; ++r)
       for (std::int64_t o = 0; o < channels_; ++o) {
         const std::int64_t i = r * channels_ + o;
-        std::int64_t q;
-        if (integer_) {
-          q = requant_((std::int64_t{acc_[static_cast<std::size_t>(i)]} << finer_) + bias_i_[static_cast<std::size_t>(o)]);
-        } else {
-          double v = (double(acc_[static_cast<std::size_t>(i)]) + bias_[static_cast<std::size_t>(o)]) * scale_;
-          q = static_cast<std::int64_t>(quantize_fix(activate_fix(v, act_, fo_.fix_point), fo_));
-        }
-        out_[i] = static_cast<std::int8_t>(add_rq_((q << add_a_) + (std::int64_t{residual_[i]} << add_b_)));
+        const std::int64_t q = requantize(acc_[static_cast<std::size_t>(i)], static_cast<std::size_t>(o));
+        out_[i] = static_cast<std::int8_t>(residual_ ? add_rq_((q << add_a_) + (std::int64_t{residual_[i]} << add_b_)) : q);
       }
   }
 
  private:
+  std::int64_t requantize(std::int32_t acc, std::size_t o) const {
+    if (integer_) return requant_((std::int64_t{acc} << finer_) + bias_i_[o]);
+    const double v = (double(acc) + bias_[o]) * scale_;
+    return static_cast<std::int64_t>(quantize_fix(activate_fix(v, act_, fo_.fix_point), fo_));
+  }
+
   dnnl::stream stream_;
   dnnl::primitive prim_;
   memory weights_;
